@@ -1,0 +1,1 @@
+"""leadscore: daily lead-qualification pipeline."""

@@ -1,0 +1,59 @@
+"""Where things live and which services to talk to, from environment variables.
+
+Defaults are the embedded ones (pgserver warehouse, loopback sandbox) so that a fresh clone
+works with no configuration; every default can be overridden by an environment variable or,
+for the source APIs, by an Airflow connection.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def project_root() -> Path:
+    """The repository root (holds dbt_project/, dags/, expectations/)."""
+    env = os.environ.get("LEADSCORE_PROJECT_DIR")
+    if env:
+        return Path(env).resolve()
+    return PACKAGE_DIR.parent.parent
+
+
+def home() -> Path:
+    """Runtime state: warehouse data, Airflow home, datasets, docs. Git-ignored."""
+    env = os.environ.get("LEADSCORE_HOME")
+    path = Path(env) if env else project_root() / ".leadscore"
+    path.mkdir(parents=True, exist_ok=True)
+    return path.resolve()
+
+
+def dbt_project_dir() -> Path:
+    return project_root() / "dbt_project"
+
+
+def expectations_dir() -> Path:
+    return project_root() / "expectations"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Settings of the embedded sandbox, used when no real connection is configured."""
+
+    hubspot_token: str = "sandbox-hubspot-token"
+    mailchimp_key: str = "sandbox-mailchimp-key-us1"
+    sandbox_port: int = 8765
+    demo_contacts: int = 10_000
+    demo_seed: int = 42
+
+
+DEFAULTS = Defaults()
+
+
+def disable_telemetry() -> None:
+    """Cosmos, GX and dbt send usage data by default; this project does not."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
