@@ -1,0 +1,1 @@
+"""Source connectors: one shared HTTP client, small stream classes, and the raw-landing loader."""

@@ -1,0 +1,71 @@
+"""The stream contract, in the spirit of the Singer SDK.
+
+A stream declares its raw table name, primary key, replication key and paginator, and
+yields `Page`s: the records of one API page plus the bookmark that is safe to store once
+those records are landed. The extraction runner (`extract.py`) commits each page and its
+bookmark in one transaction; streams never touch the warehouse.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Iterator
+
+from leadscore.sources.http import ApiClient
+from leadscore.sources.raw_store import RawRecord
+
+
+@dataclass
+class Page:
+    records: list[RawRecord]
+    state: dict
+    final: bool = False
+
+
+@dataclass
+class StreamContext:
+    """What a stream needs at run time besides its client: settings and the run's clock."""
+
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    lookback_seconds: int = 300
+    page_size: int = 100
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Stream:
+    name: ClassVar[str]
+    source: ClassVar[str]
+    path: ClassVar[str]
+    primary_key: ClassVar[str] = "id"
+    replication_key: ClassVar[str | None] = None
+    paginator: ClassVar[str] = ""
+
+    def __init__(self, client: ApiClient, ctx: StreamContext):
+        self.client = client
+        self.ctx = ctx
+        self.pages = 0
+
+    def pages_from(self, state: dict) -> Iterator[Page]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def parse_ts(value: Any) -> datetime | None:
+    """HubSpot and Mailchimp timestamps: ISO-8601 (any precision, Z or offset) or epoch ms."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if text.isdigit():
+        return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def to_ms(ts: datetime) -> int:
+    return int(ts.timestamp() * 1000)
+
+
+def iso(ts: datetime) -> str:
+    return ts.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
