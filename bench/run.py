@@ -1,0 +1,67 @@
+"""`make bench`: run every benchmark module and write bench/results/latest.json.
+
+Each module (bench/bench_*.py) exposes `run(scale) -> {figure name: figure dict}` and runs in
+its own subprocess, so one benchmark's memory peak does not leak into another's figure.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+MODULES = ["bench_e2e", "bench_extract", "bench_sandbox", "bench_scoring", "bench_quality", "bench_sync"]
+
+
+def run_module(name: str, scale: str) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"leadscore-{name}-") as home, \
+            tempfile.NamedTemporaryFile("r", suffix=".json") as out:
+        env = {**os.environ, "LEADSCORE_HOME": home, "PYTHONPATH": str(BENCH_DIR)}
+        code = (f"import json, {name}; from leadscore import warehouse\n"
+                f"try:\n    res = {name}.run({scale!r})\nfinally:\n    warehouse.stop()\n"
+                f"json.dump(res, open({out.name!r}, 'w'))")
+        proc = subprocess.run([sys.executable, "-c", code], env=env, cwd=BENCH_DIR.parent)
+        if proc.returncode != 0:
+            return {f"{name}_error": {"value": None, "unit": "error", "note": f"exit {proc.returncode}"}}
+        return json.load(open(out.name))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", choices=["small", "full"], default="small")
+    parser.add_argument("--only", nargs="*", default=None, help="module names, e.g. bench_sync")
+    args = parser.parse_args()
+    modules = [m for m in MODULES if (BENCH_DIR / f"{m}.py").exists() and (not args.only or m in args.only)]
+    figures: dict = {}
+    for name in modules:
+        print(f"== {name} ({args.scale})", flush=True)
+        result = run_module(name, args.scale)
+        for key, fig in result.items():
+            print(f"   {key}: {fig.get('value')} {fig.get('unit', '')}"
+                  + (f" (ratio {fig['ratio']})" if fig.get("ratio") is not None else ""), flush=True)
+        figures.update(result)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    doc = {
+        "scale": args.scale,
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit or None,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "figures": figures,
+    }
+    results = BENCH_DIR / "results"
+    results.mkdir(exist_ok=True)
+    text = json.dumps(doc, indent=2, sort_keys=True)
+    (results / "latest.json").write_text(text + "\n")
+    (results / f"{args.scale}-{doc['generated_at'][:10]}.json").write_text(text + "\n")
+    print(f"wrote {results / 'latest.json'}")
+    return 0 if not any(k.endswith("_error") for k in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

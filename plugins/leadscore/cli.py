@@ -1,0 +1,200 @@
+"""The `leadscore` command line (Typer + Rich).
+
+Every error the user can cause is printed as one line with the fix and exit code 1; an
+unexpected error is printed as one line too (rerun with LEADSCORE_DEBUG=1 for the traceback).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from leadscore import settings
+from leadscore.errors import LeadscoreError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="leadscore: score B2B leads daily (HubSpot + Mailchimp → Postgres → dbt → back to the CRM).")
+warehouse_app = typer.Typer(no_args_is_help=True, help="The embedded (or configured) Postgres warehouse.")
+sandbox_app = typer.Typer(no_args_is_help=True, help="The offline HubSpot + Mailchimp sandbox.")
+app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(sandbox_app, name="sandbox")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def demo_dataset_dir(contacts: int, seed: int) -> Path:
+    return settings.home() / "datasets" / f"demo-{contacts}-{seed}"
+
+
+def ensure_dataset(contacts: int, seed: int) -> Path:
+    """Generate the synthetic dataset once per (size, seed); reused by later demos."""
+    from leadscore.synthetic import generate
+
+    out = demo_dataset_dir(contacts, seed)
+    if not (out / ".complete").exists():
+        with console.status(f"generating {contacts:,} synthetic contacts (seed {seed})…"):
+            if out.exists():
+                shutil.rmtree(out)
+            generate(contacts=contacts, seed=seed, out_dir=out)
+            (out / ".complete").write_text("ok\n")
+    return out
+
+
+def _run_pipeline(full_refresh: bool, dry_run_sync: bool, force_sync: bool) -> str:
+    from leadscore import airflow_runner
+
+    with console.status("running lead_scoring_daily through Airflow (dag.test)…"):
+        dag_run = airflow_runner.run_daily(full_refresh=full_refresh, dry_run_sync=dry_run_sync, force_sync=force_sync)
+    state = str(getattr(dag_run.state, "value", dag_run.state))
+    if state != "success":
+        failed = airflow_runner.failed_tasks(dag_run)
+        raise LeadscoreError(f"lead_scoring_daily run {dag_run.run_id} ended {state}; failed tasks: {', '.join(failed) or 'none'}",
+                             "read the task log lines above, fix the cause, and rerun (reruns are idempotent)")
+    return dag_run.run_id
+
+
+def _print_run(run_id: str) -> None:
+    from leadscore.pipeline import build_summary
+    from leadscore.report import print_summary
+
+    print_summary(build_summary(run_id), console)
+
+
+@app.command()
+def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Synthetic contacts to generate."),
+         seed: int = typer.Option(settings.DEFAULTS.demo_seed, help="Seed of the synthetic dataset."),
+         port: int = typer.Option(settings.DEFAULTS.sandbox_port, help="Loopback port of the sandbox APIs.")) -> None:
+    """Generate data, start the sandbox and the warehouse, run the daily DAG once, print a summary."""
+    from leadscore import warehouse
+    from leadscore.sandbox import SandboxServer
+
+    dataset = ensure_dataset(contacts, seed)
+    p = warehouse.bootstrap()
+    console.print(f"warehouse: {p.safe_url}")
+    with SandboxServer(dataset, port=port) as sandbox:
+        os.environ["LEADSCORE_SANDBOX_PORT"] = str(sandbox.port)
+        console.print(f"sandbox HubSpot + Mailchimp: {sandbox.url}")
+        run_id = _run_pipeline(full_refresh=False, dry_run_sync=False, force_sync=False)
+        _print_run(run_id)
+    docs = settings.home() / "data_docs" / "index.html"
+    if docs.exists():
+        console.print(f"Data Docs: {docs}")
+    console.print("Next: `make airflow` opens the Airflow UI on this home (http://localhost:8080); "
+                  "`leadscore psql` queries the warehouse (try: select * from marts.lead_scores limit 10;); "
+                  "`leadscore explain EMAIL` shows one lead's score breakdown.")
+
+
+@app.command()
+def run(full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild raw and scores from scratch."),
+        dry_run_sync: bool = typer.Option(False, "--dry-run-sync", help="Log CRM changes without writing them."),
+        force_sync: bool = typer.Option(False, "--force-sync", help="Pass quality gates and the blast-radius guard.")) -> None:
+    """Run lead_scoring_daily once against the configured connections (or the running sandbox)."""
+    run_id = _run_pipeline(full_refresh, dry_run_sync, force_sync)
+    _print_run(run_id)
+
+
+@warehouse_app.command("start")
+def warehouse_start() -> None:
+    """Start the embedded warehouse (no-op for an external one) and create its schemas."""
+    from leadscore import warehouse
+
+    console.print(warehouse.bootstrap().safe_url)
+
+
+@warehouse_app.command("stop")
+def warehouse_stop() -> None:
+    """Stop the embedded warehouse."""
+    from leadscore import warehouse
+
+    console.print("stopped" if warehouse.stop() else "not running")
+
+
+@warehouse_app.command("url")
+def warehouse_url() -> None:
+    """Print the warehouse URL (password masked)."""
+    from leadscore import warehouse
+
+    console.print(warehouse.params().safe_url)
+
+
+@app.command()
+def psql(command: Optional[str] = typer.Option(None, "-c", help="Run one SQL command and exit.")) -> None:
+    """Open psql on the warehouse."""
+    from leadscore import warehouse
+
+    p = warehouse.params()
+    binary = shutil.which("psql")
+    if warehouse.is_embedded():
+        import pgserver
+
+        binary = str(Path(pgserver.__file__).parent / "pginstall" / "bin" / "psql")
+    if not binary:
+        raise LeadscoreError("psql is not installed", "install the PostgreSQL client (e.g. apt-get install postgresql-client)")
+    env = {**os.environ, "PGPASSWORD": p.password} if p.password else dict(os.environ)
+    url = p.url.replace(":" + p.password + "@", "@") if p.password else p.url
+    args = [binary, url] + (["-c", command] if command else [])
+    raise typer.Exit(subprocess.call(args, env=env))
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(dataset: Optional[Path] = typer.Option(None, help="Dataset directory (default: the demo dataset)."),
+                  port: int = typer.Option(settings.DEFAULTS.sandbox_port),
+                  faults: Optional[str] = typer.Option(None, help="e.g. 429=0.05,5xx=0.05,timeout=0.02,drop=0.02"),
+                  seed: int = typer.Option(0, help="Seed of the fault sequence."),
+                  rate_limit: Optional[str] = typer.Option(None, help="e.g. 100/10 (requests per seconds); off by default")) -> None:
+    """Serve the sandbox HubSpot + Mailchimp APIs on loopback until Ctrl-C."""
+    from leadscore.sandbox import serve
+
+    dataset = dataset or ensure_dataset(settings.DEFAULTS.demo_contacts, settings.DEFAULTS.demo_seed)
+    console.print(f"serving {dataset} on http://127.0.0.1:{port} (Ctrl-C stops)")
+    serve(dataset, port=port, faults=faults, seed=seed, rate_limit=rate_limit)
+
+
+@app.command()
+def generate(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts),
+             seed: int = typer.Option(settings.DEFAULTS.demo_seed),
+             out: Path = typer.Option(..., help="Output directory.")) -> None:
+    """Write a synthetic HubSpot + Mailchimp dataset (NDJSON) with ground truth."""
+    from leadscore.synthetic import generate as gen
+
+    with console.status(f"generating {contacts:,} contacts…"):
+        gen(contacts=contacts, seed=seed, out_dir=out)
+    console.print(f"dataset written to {out}")
+
+
+@app.command()
+def explain(lead: str = typer.Argument(..., help="Email or CRM id of the lead.")) -> None:
+    """Print one lead's full score breakdown (every factor and its points)."""
+    from leadscore.scoring.explain import explain as explain_lead, render_explanation
+
+    console.print(render_explanation(explain_lead(lead)))
+
+
+@app.command()
+def bench(scale: str = typer.Option("small", help="small (minutes) or full (1M contacts; hours)")) -> None:
+    """Run the benchmarks and write bench/results/latest.json."""
+    raise typer.Exit(subprocess.call([sys.executable, str(settings.project_root() / "bench" / "run.py"), "--scale", scale]))
+
+
+def main() -> None:
+    settings.disable_telemetry()
+    try:
+        app(standalone_mode=False)
+    except LeadscoreError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)
+    except (typer.Exit, SystemExit) as exc:
+        sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)) or 0)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against bare tracebacks
+        if os.environ.get("LEADSCORE_DEBUG"):
+            raise
+        err_console.print(f"[red]error:[/red] {type(exc).__name__}: {exc} (rerun with LEADSCORE_DEBUG=1 for the traceback)",
+                          highlight=False)
+        sys.exit(1)

@@ -1,0 +1,66 @@
+"""Airflow and Cosmos wiring that the DAG file imports, so the DAG file holds no logic.
+
+`configure_airflow_env` gives the CLI, the tests and `make airflow` one Airflow home under
+.leadscore/airflow (SQLite metadata, examples off, this repo's dags/ and plugins/).
+`export_dbt_env` puts the warehouse coordinates where dbt_project/profiles.yml reads them,
+in the process environment only — never into DAG arguments that the UI would render.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from leadscore import settings, warehouse
+
+DBT_TARGET = "warehouse"
+DBT_PROFILE = "leadscore"
+
+
+def configure_airflow_env() -> Path:
+    """Set Airflow's env defaults (caller's explicit settings win); returns AIRFLOW_HOME."""
+    settings.disable_telemetry()
+    root = settings.project_root()
+    airflow_home = Path(os.environ.setdefault("AIRFLOW_HOME", str(settings.home() / "airflow")))
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    defaults = {
+        "AIRFLOW__CORE__DAGS_FOLDER": str(root / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(root / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": os.environ.get("AIRFLOW__CORE__UNIT_TEST_MODE", "False"),
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    return airflow_home
+
+
+def export_dbt_env(start: bool = False) -> dict[str, str]:
+    """Export LEADSCORE_PG_* for dbt's profiles.yml; returns the non-secret part."""
+    settings.disable_telemetry()
+    env = warehouse.params(start=start).dbt_env()
+    for key, value in env.items():
+        os.environ[key] = value
+    os.environ.setdefault("DBT_PROFILES_DIR", str(settings.dbt_project_dir()))
+    return {k: v for k, v in env.items() if "PASSWORD" not in k}
+
+
+def cosmos_configs() -> dict:
+    """ProjectConfig/ProfileConfig/ExecutionConfig/RenderConfig for the DbtTaskGroup."""
+    from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+
+    export_dbt_env(start=False)
+    project_dir = settings.dbt_project_dir()
+    return {
+        "project_config": ProjectConfig(dbt_project_path=project_dir),
+        "profile_config": ProfileConfig(
+            profile_name=DBT_PROFILE, target_name=DBT_TARGET,
+            profiles_yml_filepath=project_dir / "profiles.yml",
+        ),
+        "execution_config": ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        "render_config": RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.AFTER_EACH,
+                                      emit_datasets=False),
+    }

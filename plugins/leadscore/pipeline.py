@@ -1,0 +1,129 @@
+"""The daily run's task bodies. The DAG file wires these; the CLI and tests call them too.
+
+Each function takes plain arguments and returns a JSON-serialisable dict (it travels through
+XCom), so the same code runs under the scheduler, `dag.test()` and the command line.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+
+from leadscore import warehouse
+
+log = logging.getLogger(__name__)
+
+TIERS = ("sql", "mql", "nurture", "disqualified")
+
+
+def prepare_warehouse() -> dict:
+    """Start the embedded warehouse if needed and create schemas/tables; no secrets returned."""
+    p = warehouse.bootstrap()
+    return {"warehouse": p.safe_url}
+
+
+def extract(stream: str, run_id: str, full_refresh: bool = False) -> dict:
+    from leadscore.sources.extract import run_stream
+
+    summary = run_stream(stream, run_id, full_refresh=full_refresh)
+    result = asdict(summary)
+    result["started_at"] = summary.started_at.isoformat()
+    return result
+
+
+def validate_inputs(run_id: str, force: bool = False) -> dict:
+    from leadscore import quality
+
+    report = quality.validate_inputs(run_id, force=force)
+    log.info("validate_inputs: %s", report.summary_line())
+    return report.as_dict() if hasattr(report, "as_dict") else {"success": report.success, "summary": report.summary_line()}
+
+
+def validate_outputs(run_id: str, force: bool = False) -> dict:
+    from leadscore import quality
+
+    report = quality.validate_outputs(run_id, force=force)
+    log.info("validate_outputs: %s", report.summary_line())
+    return report.as_dict() if hasattr(report, "as_dict") else {"success": report.success, "summary": report.summary_line()}
+
+
+def reverse_sync(run_id: str, dry_run: bool = False, force: bool = False) -> dict:
+    from leadscore.sync import reverse_sync as sync
+
+    summary = sync(run_id, dry_run=dry_run, force=force)
+    log.info("reverse_sync: %s", summary.line())
+    return {"line": summary.line(), **{k: v for k, v in asdict(summary).items() if isinstance(v, (int, float, str, bool))}}
+
+
+@dataclass
+class RunSummary:
+    """What `make demo` prints and the `summary` task logs."""
+
+    run_id: str
+    tiers: dict[str, int] = field(default_factory=dict)
+    hottest: list[dict] = field(default_factory=list)
+    validation: list[dict] = field(default_factory=list)
+    extracted: list[dict] = field(default_factory=list)
+    crm_updated: int | None = None
+    sync_line: str | None = None
+
+    def lines(self) -> list[str]:
+        total = sum(self.tiers.values())
+        out = [f"leads scored: {total} — " + ", ".join(f"{t}: {self.tiers.get(t, 0)}" for t in TIERS)]
+        for v in self.validation:
+            out.append(f"validation {v['suite']}: {'passed' if v['success'] else 'FAILED'}")
+        if self.sync_line:
+            out.append(f"CRM sync: {self.sync_line}")
+        return out
+
+
+def _fetch(conn, query: str, params: tuple = ()) -> list[dict]:
+    cur = conn.execute(query, params)
+    cols = [c.name for c in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
+def _exists(conn, relation: str) -> bool:
+    return conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
+
+
+def build_summary(run_id: str, top: int = 10) -> RunSummary:
+    """Read the run's outcome back from the warehouse (not from task return values)."""
+    summary = RunSummary(run_id=run_id)
+    with warehouse.connect() as conn:
+        if _exists(conn, "marts.lead_scores"):
+            summary.tiers = {r["tier"]: r["n"] for r in _fetch(
+                conn, "select tier, count(*) as n from marts.lead_scores group by tier")}
+            summary.hottest = _fetch(conn, """
+                select email, company_name, tier, grade, fit_score, engagement_score, total_score, tier_reasons
+                from marts.lead_scores
+                where tier in ('sql', 'mql')
+                order by case tier when 'sql' then 0 else 1 end, total_score desc, email
+                limit %s""", (top,))
+        summary.validation = _fetch(conn, """
+            select suite, success, critical_failures from quality.validation_runs
+            where run_id = %s order by suite""", (run_id,))
+        summary.extracted = _fetch(conn, """
+            select stream, records, inserted, updated, pages, retries, rate_limited, seconds, status
+            from raw._extraction_runs where run_id = %s order by stream""", (run_id,))
+        if _exists(conn, "sync.crm_sync_log"):
+            row = conn.execute("""
+                select count(*) from sync.crm_sync_log where run_id = %s and status = 'success'""",
+                (run_id,)).fetchone()
+            summary.crm_updated = row[0]
+    return summary
+
+
+def summary(run_id: str) -> dict:
+    result = build_summary(run_id)
+    for line in result.lines():
+        log.info(line)
+    data = asdict(result)
+    for row in data["hottest"]:
+        for key, value in row.items():
+            if not isinstance(value, (str, int, float, type(None))):
+                row[key] = float(value)
+    for row in data["extracted"]:
+        row["seconds"] = float(row["seconds"] or 0)
+    for row in data["validation"]:
+        row["critical_failures"] = row["critical_failures"] if isinstance(row["critical_failures"], list) else []
+    return data

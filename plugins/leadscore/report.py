@@ -1,0 +1,43 @@
+"""Rich renderings of a run summary, shared by `leadscore demo` and `leadscore run`."""
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+
+from leadscore.pipeline import TIERS, RunSummary
+
+
+def render_summary(s: RunSummary) -> Group:
+    parts = []
+    tiers = Table(title="Leads per tier", show_edge=False)
+    tiers.add_column("tier")
+    tiers.add_column("leads", justify="right")
+    for tier in TIERS:
+        tiers.add_row(tier, str(s.tiers.get(tier, 0)))
+    tiers.add_row("[b]total[/b]", f"[b]{sum(s.tiers.values())}[/b]")
+    parts.append(tiers)
+
+    hot = Table(title=f"The {len(s.hottest)} hottest leads", show_edge=False)
+    for col in ("email", "company", "tier", "grade", "score", "why"):
+        hot.add_column(col, overflow="fold")
+    for lead in s.hottest:
+        hot.add_row(lead["email"] or "", lead["company_name"] or "", lead["tier"], lead["grade"] or "",
+                    f"{float(lead['total_score']):.0f}", lead["tier_reasons"] or "")
+    parts.append(hot)
+
+    extracted = Table(title="Extraction", show_edge=False)
+    for col in ("stream", "records", "new", "updated", "pages", "retries", "429s", "seconds"):
+        extracted.add_column(col, justify="right" if col != "stream" else "left")
+    for e in s.extracted:
+        extracted.add_row(e["stream"], str(e["records"]), str(e["inserted"]), str(e["updated"]), str(e["pages"]),
+                          str(e["retries"]), str(e["rate_limited"]), f"{float(e['seconds'] or 0):.1f}")
+    parts.append(extracted)
+    for line in s.lines()[1:]:
+        parts.append(line)
+    if s.crm_updated is not None:
+        parts.append(f"CRM records updated this run: {s.crm_updated}")
+    return Group(*parts)
+
+
+def print_summary(s: RunSummary, console: Console | None = None) -> None:
+    (console or Console()).print(render_summary(s))
