@@ -29,6 +29,8 @@ RETRYING = {"retries": 3, "retry_delay": timedelta(seconds=30), "retry_exponenti
         "dry_run_sync": Param(False, type="boolean", description="Compute and log the CRM changes without writing them."),
         "force_sync": Param(False, type="boolean",
                             description="Sync even when a quality gate or the blast-radius guard tripped (after a human looked)."),
+        "as_of": Param("", type="string",
+                       description="Score as of this ISO timestamp (reproducible reruns and backfills); empty: now."),
     },
     doc_md=__doc__,
 )
@@ -58,8 +60,7 @@ def lead_scoring_daily():
         return pipeline.summary(run_id)
 
     extracts = [extract.override(task_id=f"extract_{name}")(name) for name in stream_names()]
-    dbt = DbtTaskGroup(group_id="dbt", operator_args={"full_refresh": "{{ params.full_refresh }}"},
-                       **cosmos_configs())
+    dbt = DbtTaskGroup(group_id="dbt", **cosmos_configs())
     chain(prepare_warehouse(), extracts, validate_inputs(), dbt, validate_outputs(), reverse_sync(), summary())
 
 

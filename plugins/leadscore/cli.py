@@ -98,6 +98,30 @@ def run(full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild
     _print_run(run_id)
 
 
+@app.command()
+def extract(stream: Optional[list[str]] = typer.Option(None, "--stream", help="Only these streams (repeatable)."),
+            full_refresh: bool = typer.Option(False, "--full-refresh", help="Empty the streams' raw tables first."),
+            run_id: Optional[str] = typer.Option(None, help="Run id recorded with the rows (default: cli-<timestamp>).")) -> None:
+    """Extract streams into the warehouse's raw schema, with a progress bar per stream."""
+    from datetime import datetime, timezone
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from leadscore import warehouse
+    from leadscore.sources.extract import run_stream, stream_names
+
+    names = stream or stream_names()
+    run_id = run_id or "cli-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    warehouse.bootstrap()
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[line]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        for name in names:
+            task = progress.add_task(name, total=None, line="")
+            summary = run_stream(name, run_id, full_refresh=full_refresh,
+                                 on_page=lambda s, t=task: progress.update(t, line=f"{s.records:,} records, {s.pages} pages"))
+            progress.update(task, total=1, completed=1, line=summary.line().split(": ", 1)[1])
+
+
 @warehouse_app.command("start")
 def warehouse_start() -> None:
     """Start the embedded warehouse (no-op for an external one) and create its schemas."""
@@ -143,6 +167,7 @@ def psql(command: Optional[str] = typer.Option(None, "-c", help="Run one SQL com
 
 @sandbox_app.command("serve")
 def sandbox_serve(dataset: Optional[Path] = typer.Option(None, help="Dataset directory (default: the demo dataset)."),
+                  host: str = typer.Option("127.0.0.1", help="Interface to bind (0.0.0.0 inside a container)."),
                   port: int = typer.Option(settings.DEFAULTS.sandbox_port),
                   faults: Optional[str] = typer.Option(None, help="e.g. 429=0.05,5xx=0.05,timeout=0.02,drop=0.02"),
                   seed: int = typer.Option(0, help="Seed of the fault sequence."),
@@ -151,8 +176,8 @@ def sandbox_serve(dataset: Optional[Path] = typer.Option(None, help="Dataset dir
     from leadscore.sandbox import serve
 
     dataset = dataset or ensure_dataset(settings.DEFAULTS.demo_contacts, settings.DEFAULTS.demo_seed)
-    console.print(f"serving {dataset} on http://127.0.0.1:{port} (Ctrl-C stops)")
-    serve(dataset, port=port, faults=faults, seed=seed, rate_limit=rate_limit)
+    console.print(f"serving {dataset} on http://{host}:{port} (Ctrl-C stops)")
+    serve(dataset, host=host, port=port, faults=faults, seed=seed, rate_limit=rate_limit)
 
 
 @app.command()

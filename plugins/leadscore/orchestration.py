@@ -8,6 +8,7 @@ in the process environment only — never into DAG arguments that the UI would r
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from leadscore import settings, warehouse
@@ -47,20 +48,36 @@ def export_dbt_env(start: bool = False) -> dict[str, str]:
     return {k: v for k, v in env.items() if "PASSWORD" not in k}
 
 
+def put_environment_on_path() -> None:
+    """Cosmos finds dbt on PATH; make that this environment's dbt even when the caller ran
+    `.venv/bin/python` or cron without activating the venv."""
+    bin_dir = str(Path(sys.executable).parent)
+    if (Path(bin_dir) / "dbt").exists() and bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
 def cosmos_configs() -> dict:
     """ProjectConfig/ProfileConfig/ExecutionConfig/RenderConfig for the DbtTaskGroup."""
+    put_environment_on_path()
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+    from cosmos.dbt.executable import get_system_dbt
 
     export_dbt_env(start=False)
     project_dir = settings.dbt_project_dir()
+    dbt = get_system_dbt()  # explicit: RenderConfig's default was fixed when cosmos was first imported
     return {
         "project_config": ProjectConfig(dbt_project_path=project_dir),
         "profile_config": ProfileConfig(
             profile_name=DBT_PROFILE, target_name=DBT_TARGET,
             profiles_yml_filepath=project_dir / "profiles.yml",
         ),
-        "execution_config": ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
-        "render_config": RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.AFTER_EACH,
+        "execution_config": ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER, dbt_executable_path=dbt),
+        "render_config": RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.AFTER_EACH, dbt_executable_path=dbt,
                                       emit_datasets=False),
+        # Rendered per run from the DAG params: a rerun with the same as_of scores identically.
+        "operator_args": {
+            "full_refresh": "{{ params.full_refresh }}",
+            "vars": {"as_of": "{{ params.as_of }}"},
+        },
     }

@@ -14,7 +14,7 @@ import httpx
 from leadscore.connections import Connection, get_connection
 from leadscore.errors import ConfigError
 from leadscore.settings import DEFAULTS
-from leadscore.sources.http import ApiClient
+from leadscore.sources.http import ApiClient, RetryPolicy
 from leadscore.sources.rate_limit import NoLimit, RollingWindowLimiter, shared_limiter
 
 SANDBOX_MAILCHIMP_LIST = "a1b2c3d4e5"
@@ -65,6 +65,9 @@ def open_source(source: str, *, timeout: float | None = None) -> SourceSession:
         "lookback_seconds": int(extra.get("lookback_seconds", 300)),
         "page_size": int(extra.get("page_size", 100)),
     }
+    retry = RetryPolicy(max_attempts=int(extra.get("max_attempts", 6)),
+                        backoff_base=float(extra.get("backoff_base", 0.5)),
+                        rate_limit_wait=float(extra["rate_limit_backoff"]) if "rate_limit_backoff" in extra else None)
     limit, interval = _limit(extra.get("rate_limit"))
     limiter: RollingWindowLimiter | NoLimit = shared_limiter(f"{source}:{conn.base_url}", limit, interval)
     if source == "hubspot":
@@ -72,7 +75,7 @@ def open_source(source: str, *, timeout: float | None = None) -> SourceSession:
         options["search_limiter"] = shared_limiter(f"{source}-search:{conn.base_url}", s_limit, s_interval)
         client = ApiClient(conn_id=conn.conn_id, base_url=conn.base_url,
                            headers={"Authorization": f"Bearer {conn.password}"},
-                           timeout=timeout or float(extra.get("timeout", 30)), limiter=limiter)
+                           timeout=timeout or float(extra.get("timeout", 30)), limiter=limiter, retry=retry)
     elif source == "mailchimp":
         list_id = extra.get("mailchimp_list_id") or extra.get("list_id")
         if not list_id:
@@ -82,7 +85,7 @@ def open_source(source: str, *, timeout: float | None = None) -> SourceSession:
         options["activity_window_days"] = int(extra.get("activity_window_days", 180))
         client = ApiClient(conn_id=conn.conn_id, base_url=conn.base_url,
                            auth=httpx.BasicAuth(conn.login or "leadscore", conn.password),
-                           timeout=timeout or float(extra.get("timeout", 30)), limiter=limiter)
+                           timeout=timeout or float(extra.get("timeout", 30)), limiter=limiter, retry=retry)
     else:
         raise ConfigError(f"unknown source {source!r}", "use hubspot or mailchimp")
     return SourceSession(client=client, options=options)

@@ -42,6 +42,7 @@ class RetryPolicy:
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     daily_limit_is_fatal: bool = True
+    rate_limit_wait: float | None = None  # override the wait after a 429 without Retry-After
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter (attempt counts from 1)."""
@@ -171,6 +172,8 @@ class ApiClient:
                 f"'{self.conn_id}' daily API limit is used up",
                 "wait for the daily reset or raise the portal's API limit; the run is safe to retry",
             )
+        if self.retry.rate_limit_wait is not None:
+            return self.retry.rate_limit_wait
         interval_ms = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
         if policy == "TEN_SECONDLY_ROLLING" or interval_ms:
             return float(interval_ms) / 1000 if interval_ms else 10.0

@@ -1,0 +1,27 @@
+"""The DAG file imports cleanly and has the shape the README describes."""
+from __future__ import annotations
+
+from leadscore.airflow_runner import DAG_ID, load_dag
+from leadscore.sources.extract import stream_names
+
+
+def test_dag_imports_with_expected_tasks():
+    dag = load_dag()
+    assert dag.dag_id == DAG_ID
+    assert dag.catchup is False
+    assert set(dag.params.keys()) >= {"full_refresh", "dry_run_sync", "force_sync"}
+    ids = set(dag.task_ids)
+    expected = {"prepare_warehouse", "validate_inputs", "validate_outputs", "reverse_sync", "summary"}
+    expected |= {f"extract_{name}" for name in stream_names()}
+    assert expected <= ids
+    dbt_tasks = {t for t in ids if t.startswith("dbt.")}
+    assert "dbt.lead_scores.run" in dbt_tasks and "dbt.lead_scores.test" in dbt_tasks
+
+
+def test_nothing_reaches_the_crm_before_both_gates():
+    dag = load_dag()
+    sync = dag.get_task("reverse_sync")
+    upstream = sync.get_flat_relative_ids(upstream=True)
+    assert {"validate_inputs", "validate_outputs", "dbt.lead_scores.run"} <= upstream
+    for name in stream_names():
+        assert dag.get_task(f"extract_{name}").retries >= 1

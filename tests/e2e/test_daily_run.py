@@ -1,0 +1,76 @@
+"""End to end: the DAG runs through Airflow (dag.test) against the sandbox and the warehouse."""
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from leadscore import warehouse
+from leadscore.airflow_runner import failed_tasks, run_daily
+from leadscore.sandbox import SandboxServer
+from leadscore.synthetic import generate
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    out = tmp_path_factory.mktemp("e2e-dataset")
+    generate(contacts=600, seed=21, out_dir=out)
+    with pytest.MonkeyPatch.context() as mp, SandboxServer(out, port=0) as server:
+        mp.setenv("LEADSCORE_SANDBOX_PORT", str(server.port))
+        server.dataset = out
+        yield server
+
+
+@pytest.fixture(scope="module")
+def first_run(sandbox):
+    warehouse.bootstrap()
+    dag_run = run_daily()
+    return dag_run
+
+
+def test_daily_run_succeeds(first_run):
+    state = str(getattr(first_run.state, "value", first_run.state))
+    assert state == "success", failed_tasks(first_run)
+
+
+def test_every_generated_lead_has_a_tier_or_a_reason(first_run, sandbox):
+    truth = [json.loads(line) for line in open(sandbox.dataset / "ground_truth.ndjson")]
+    with warehouse.connect() as conn:
+        scored = {r[0]: r[1] for r in conn.execute("select crm_id, tier from marts.lead_scores")}
+        folded = {r[0] for r in conn.execute(
+            "select contact_id from intermediate.int_contacts_mapped_to_leads where contact_id <> lead_crm_id")} \
+            if conn.execute("select to_regclass('intermediate.int_contacts_mapped_to_leads')").fetchone()[0] else set()
+        quarantined = {r[0] for r in conn.execute(
+            "select record_id from quality.quarantined_records where stream = 'hubspot_contacts'")}
+        gone = {r[0] for r in conn.execute("select id from raw.hubspot_contacts where is_deleted")}
+    assert set(scored.values()) <= {"sql", "mql", "nurture", "disqualified"}
+    unaccounted = [t["contact_id"] for t in truth
+                   if str(t["contact_id"]) not in scored and str(t["contact_id"]) not in folded
+                   and str(t["contact_id"]) not in quarantined and str(t["contact_id"]) not in gone
+                   and not t.get("merged_into")]
+    assert unaccounted == []
+    assert len(scored) > 0.8 * len(truth)
+
+
+def test_the_crm_holds_the_synced_tiers(first_run, sandbox):
+    with warehouse.connect() as conn:
+        leads = conn.execute("select crm_id, tier, fit_score from marts.lead_scores where crm_id is not null "
+                             "order by crm_id limit 50").fetchall()
+    with httpx.Client(base_url=sandbox.url) as client:
+        for crm_id, tier, fit in leads:
+            props = client.get(f"/_sandbox/contacts/{crm_id}").json()["properties"]
+            assert props["leadscore_tier"] == tier
+            assert float(props["leadscore_fit_score"]) == pytest.approx(float(fit), abs=0.5)
+
+
+def test_a_second_run_writes_nothing_to_the_crm(first_run, sandbox):
+    with httpx.Client(base_url=sandbox.url) as client:
+        client.delete("/_sandbox/requests")
+        dag_run = run_daily()
+        assert str(getattr(dag_run.state, "value", dag_run.state)) == "success", failed_tasks(dag_run)
+        counts = client.get("/_sandbox/requests").json()["requests"]
+    writes = [c for c in counts if c["path"].endswith("/batch/update")]
+    assert sum(c["count"] for c in writes) == 0, writes
