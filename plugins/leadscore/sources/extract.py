@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 REGISTRY: dict[str, type[Stream]] = {s.name: s for s in (*hubspot.STREAMS, *mailchimp.STREAMS)}
 LOG_EVERY_PAGES = 20
+COMMIT_EVERY_RECORDS = 2_000  # pages are buffered up to this many records per transaction
 
 
 def stream_names(source: str | None = None) -> list[str]:
@@ -89,14 +90,23 @@ def run_stream(name: str, run_id: str, *, full_refresh: bool = False,
         ctx = StreamContext(lookback_seconds=session.options["lookback_seconds"],
                             page_size=session.options["page_size"], options=session.options)
         stream = cls(session.client, ctx)
+        buffered: list = []
+
+        def commit(page_state: dict) -> None:
+            # the records and the bookmark that covers them land in one transaction
+            with conn.transaction():
+                result = raw_store.merge(conn, table, buffered, run_id)
+                state.save(conn, name, page_state)
+            summary.records += len(buffered)
+            summary.inserted += result.inserted
+            summary.updated += result.updated
+            buffered.clear()
+
         with warehouse.connect(autocommit=True, p=p) as conn:
             for page in stream.pages_from(bookmark):
-                with conn.transaction():
-                    result = raw_store.merge(conn, table, page.records, run_id)
-                    state.save(conn, name, page.state)
-                summary.records += len(page.records)
-                summary.inserted += result.inserted
-                summary.updated += result.updated
+                buffered.extend(page.records)
+                if page.final or len(buffered) >= COMMIT_EVERY_RECORDS:
+                    commit(page.state)
                 summary.pages = stream.pages
                 stats = session.client.stats
                 summary.retries, summary.rate_limited = stats.retries, stats.rate_limited
