@@ -65,6 +65,8 @@ def open_source(source: str, *, timeout: float | None = None) -> SourceSession:
         "lookback_seconds": int(extra.get("lookback_seconds", 300)),
         "page_size": int(extra.get("page_size", 100)),
     }
+    if "commit_every_records" in extra:
+        options["commit_every_records"] = int(extra["commit_every_records"])
     retry = RetryPolicy(max_attempts=int(extra.get("max_attempts", 6)),
                         backoff_base=float(extra.get("backoff_base", 0.5)),
                         rate_limit_wait=float(extra["rate_limit_backoff"]) if "rate_limit_backoff" in extra else None)

@@ -30,8 +30,8 @@ def stream_names(source: str | None = None) -> list[str]:
 
 
 def raw_tables() -> list[str]:
-    """The raw tables the streams land in (archived contacts share the contacts table)."""
-    return sorted({getattr(cls, "table", cls.name) for cls in REGISTRY.values()})
+    """The raw tables the streams land in: one per stream, named like it."""
+    return sorted(REGISTRY)
 
 
 @dataclass
@@ -75,7 +75,7 @@ def run_stream(name: str, run_id: str, *, full_refresh: bool = False,
     if name not in REGISTRY:
         raise ConfigError(f"unknown stream {name!r}", f"choose one of: {', '.join(REGISTRY)}")
     cls = REGISTRY[name]
-    table = getattr(cls, "table", cls.name)
+    table = cls.name
     session = open_source(cls.source)
     summary = StreamSummary(stream=name, run_id=run_id)
     p = warehouse.params()
@@ -91,6 +91,7 @@ def run_stream(name: str, run_id: str, *, full_refresh: bool = False,
                             page_size=session.options["page_size"], options=session.options)
         stream = cls(session.client, ctx)
         buffered: list = []
+        commit_every = int(session.options.get("commit_every_records", COMMIT_EVERY_RECORDS))
 
         def commit(page_state: dict) -> None:
             # the records and the bookmark that covers them land in one transaction
@@ -105,7 +106,7 @@ def run_stream(name: str, run_id: str, *, full_refresh: bool = False,
         with warehouse.connect(autocommit=True, p=p) as conn:
             for page in stream.pages_from(bookmark):
                 buffered.extend(page.records)
-                if page.final or len(buffered) >= COMMIT_EVERY_RECORDS:
+                if page.final or len(buffered) >= commit_every:
                     commit(page.state)
                 summary.pages = stream.pages
                 stats = session.client.stats

@@ -39,6 +39,7 @@ class CrmSearchStream(Stream):
     replication_key = "hs_lastmodifieddate"
     paginator = "keyset-search"
     associate_to: ClassVar[str | None] = None
+    archived_too: ClassVar[bool] = False
 
     @property
     def path(self) -> str:  # type: ignore[override]
@@ -50,6 +51,15 @@ class CrmSearchStream(Stream):
         return sorted({p["name"] for p in body.get("results", [])})
 
     def pages_from(self, state: dict) -> Iterator[Page]:
+        for page in self.search_pages(state):
+            if page.final and self.archived_too:
+                # the bookmark advances only once the archived listing has landed too
+                yield Page(page.records, state)
+                yield from self.archived_pages(page.state)
+            else:
+                yield page
+
+    def search_pages(self, state: dict) -> Iterator[Page]:
         props = self.property_names()
         since_ms = state.get("since_ms")
         last_id = int(state.get("last_id", 0))
@@ -84,6 +94,23 @@ class CrmSearchStream(Stream):
             yield Page(records, {"since_ms": since_ms, "last_id": last_id, "max_seen_ms": max_seen_ms,
                                  "query_started_ms": query_started_ms})
 
+    def archived_pages(self, final_state: dict) -> Iterator[Page]:
+        """Archived records never appear in search: list them (`archived=true`) and mark them deleted."""
+        after = None
+        path = f"/crm/v3/objects/{self.object_type}"
+        while True:
+            params = {"limit": self.ctx.page_size, "archived": "true"}
+            if after:
+                params["after"] = after
+            body = self.client.get(path, params)
+            self.pages += 1
+            records = [crm_record({**obj, "archived": True}) for obj in body.get("results", [])]
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                yield Page(records, final_state, final=True)
+                return
+            yield Page(records, {})
+
     def associations(self, ids: list[str]) -> dict[str, list[str]]:
         """Engagement → contact ids via the v4 associations batch read (search returns none)."""
         found: dict[str, list[str]] = {}
@@ -103,6 +130,7 @@ class Contacts(CrmSearchStream):
     name = "hubspot_contacts"
     object_type = "contacts"
     replication_key = "lastmodifieddate"
+    archived_too = True
 
 
 class Companies(CrmSearchStream):
@@ -132,31 +160,6 @@ class Notes(CrmSearchStream):
     name = "hubspot_notes"
     object_type = "notes"
     associate_to = "contacts"
-
-
-class ArchivedContacts(Stream):
-    """Archived contacts never appear in search; list them and mark their raw rows deleted."""
-
-    name = "hubspot_contacts_archived"
-    table = "hubspot_contacts"
-    source = "hubspot"
-    path = "/crm/v3/objects/contacts"
-    paginator = "cursor"
-
-    def pages_from(self, state: dict) -> Iterator[Page]:
-        after = None
-        while True:
-            params = {"limit": self.ctx.page_size, "archived": "true"}
-            if after:
-                params["after"] = after
-            body = self.client.get(self.path, params)
-            self.pages += 1
-            records = [crm_record({**obj, "archived": True}) for obj in body.get("results", [])]
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                yield Page(records, {"completed_at": iso(self.ctx.started_at)}, final=True)
-                return
-            yield Page(records, state)
 
 
 class ContactEvents(Stream):
@@ -208,5 +211,5 @@ class PageViews(ContactEvents):
 
 
 STREAMS: tuple[type[Stream], ...] = (
-    Contacts, ArchivedContacts, Companies, Calls, Meetings, Emails, Notes, FormSubmissions, PageViews,
+    Contacts, Companies, Calls, Meetings, Emails, Notes, FormSubmissions, PageViews,
 )

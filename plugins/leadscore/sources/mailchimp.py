@@ -22,14 +22,15 @@ class OffsetStream(Stream):
     paginator = "offset"
     collection: ClassVar[str]
 
-    def offset_pages(self, path: str, params: dict[str, Any]) -> Iterator[tuple[list[dict], bool]]:
-        """(items, is_last) per page of an offset-paged collection."""
+    def offset_pages(self, path: str, params: dict[str, Any], collection: str | None = None
+                     ) -> Iterator[tuple[list[dict], bool]]:
+        """(items, is_last) per page of an offset-paged collection (default: the stream's own)."""
         offset = 0
         count = min(MAX_COUNT, self.ctx.options.get("mailchimp_page_size", MAX_COUNT))
         while True:
             body = self.client.get(path, {**params, "count": count, "offset": offset})
             self.pages += 1
-            items = body.get(self.collection, [])
+            items = body.get(collection or self.collection, [])
             offset += len(items)
             total = int(body.get("total_items", 0))
             last = not items or offset >= total
@@ -86,7 +87,7 @@ def recent_campaign_ids(stream: OffsetStream) -> list[str]:
     window = timedelta(days=int(stream.ctx.options.get("activity_window_days", 180)))
     since = iso(stream.ctx.started_at - window)
     ids = []
-    for items, _ in stream.offset_pages("/3.0/campaigns", {"since_send_time": since}):
+    for items, _ in stream.offset_pages("/3.0/campaigns", {"since_send_time": since}, "campaigns"):
         ids.extend(str(c["id"]) for c in items if c.get("send_time"))
     return sorted(ids)
 
