@@ -13,10 +13,22 @@ from datetime import timedelta
 from typing import ClassVar, Iterator
 
 from leadscore.sources.raw_store import RawRecord
-from leadscore.sources.streams import Page, Stream, iso, parse_ts, to_ms
+from leadscore.sources.streams import Page, Stream, iso, newest, parse_ts, to_ms
 
 SEARCH_LIMIT = 100
 ASSOCIATION_BATCH = 100
+
+
+def cursor_pages(stream: Stream, path: str, params: dict) -> Iterator[tuple[list[dict], bool]]:
+    """(results, is_last) per page of a HubSpot GET that pages with `paging.next.after`."""
+    after = None
+    while True:
+        body = stream.client.get(path, {**params, "after": after} if after else params)
+        stream.pages += 1
+        after = ((body.get("paging") or {}).get("next") or {}).get("after")
+        yield body.get("results", []), not after
+        if not after:
+            return
 
 
 def crm_record(obj: dict, extra: dict | None = None) -> RawRecord:
@@ -96,20 +108,10 @@ class CrmSearchStream(Stream):
 
     def archived_pages(self, final_state: dict) -> Iterator[Page]:
         """Archived records never appear in search: list them (`archived=true`) and mark them deleted."""
-        after = None
-        path = f"/crm/v3/objects/{self.object_type}"
-        while True:
-            params = {"limit": self.ctx.page_size, "archived": "true"}
-            if after:
-                params["after"] = after
-            body = self.client.get(path, params)
-            self.pages += 1
-            records = [crm_record({**obj, "archived": True}) for obj in body.get("results", [])]
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                yield Page(records, final_state, final=True)
-                return
-            yield Page(records, {})
+        params = {"limit": self.ctx.page_size, "archived": "true"}
+        for results, last in cursor_pages(self, f"/crm/v3/objects/{self.object_type}", params):
+            records = [crm_record({**obj, "archived": True}) for obj in results]
+            yield Page(records, final_state if last else {}, final=last)
 
     def associations(self, ids: list[str]) -> dict[str, list[str]]:
         """Engagement → contact ids via the v4 associations batch read (search returns none)."""
@@ -178,26 +180,19 @@ class ContactEvents(Stream):
     def pages_from(self, state: dict) -> Iterator[Page]:
         since = parse_ts(state.get("since"))
         max_seen = since
-        after = None
-        while True:
-            params = {"objectType": "contact", "eventType": self.event_type, "limit": self.ctx.page_size}
-            if since:
-                params["occurredAfter"] = iso(since - timedelta(seconds=self.ctx.lookback_seconds))
-            if after:
-                params["after"] = after
-            body = self.client.get(self.path, params)
-            self.pages += 1
+        params = {"objectType": "contact", "eventType": self.event_type, "limit": self.ctx.page_size}
+        if since:
+            params["occurredAfter"] = iso(since - timedelta(seconds=self.ctx.lookback_seconds))
+        for results, last in cursor_pages(self, self.path, params):
             records = []
-            for event in body.get("results", []):
+            for event in results:
                 occurred = parse_ts(event.get("occurredAt"))
                 records.append(RawRecord(id=str(event["id"]), record=event, source_updated_at=occurred))
-                if occurred and occurred <= self.ctx.started_at and (max_seen is None or occurred > max_seen):
-                    max_seen = occurred
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
+                max_seen = newest(max_seen, occurred, self.ctx.started_at)
+            if last:
                 yield Page(records, {"since": iso(max_seen)} if max_seen else {}, final=True)
-                return
-            yield Page(records, state)
+            else:
+                yield Page(records, state)
 
 
 class FormSubmissions(ContactEvents):

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any, ClassVar, Iterator
 
 from leadscore.sources.raw_store import RawRecord
-from leadscore.sources.streams import Page, Stream, iso, parse_ts
+from leadscore.sources.streams import Page, Stream, iso, newest, parse_ts
 
 MAX_COUNT = 1000
 
@@ -64,8 +64,7 @@ class Members(OffsetStream):
             for m in items:
                 changed = parse_ts(m.get("last_changed"))
                 records.append(RawRecord(id=str(m["id"]), record=m, source_updated_at=changed))
-                if changed and changed <= self.ctx.started_at and (max_seen is None or changed > max_seen):
-                    max_seen = changed
+                max_seen = newest(max_seen, changed, self.ctx.started_at)
             yield Page(records, {"since": iso(max_seen)} if (last and max_seen) else state, final=last)
 
 
@@ -119,8 +118,7 @@ class EmailActivity(OffsetStream):
                         key = event_key(campaign_id, recipient.get("email_id"), act.get("action"),
                                         act.get("timestamp"), act.get("url"))
                         records.append(RawRecord(id=key, record=row, source_updated_at=ts))
-                        if ts and ts <= self.ctx.started_at and (max_seen is None or ts > max_seen):
-                            max_seen = ts
+                        max_seen = newest(max_seen, ts, self.ctx.started_at)
                 if last and max_seen:
                     bookmarks[campaign_id] = iso(max_seen)
                 yield Page(records, {"campaigns": dict(bookmarks)}, final=False)

@@ -49,6 +49,14 @@ class Stream:
         raise NotImplementedError
 
 
+def newest(current: datetime | None, ts: datetime | None, ceiling: datetime) -> datetime | None:
+    """The bookmark candidate after seeing `ts`: the newest timestamp not after `ceiling`
+    (the run's start), so a future-dated record cannot push the bookmark past real time."""
+    if ts is None or ts > ceiling or (current is not None and ts <= current):
+        return current
+    return ts
+
+
 def parse_ts(value: Any) -> datetime | None:
     """HubSpot and Mailchimp timestamps: ISO-8601 (any precision, Z or offset) or epoch ms."""
     if value in (None, ""):
