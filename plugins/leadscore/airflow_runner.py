@@ -6,6 +6,7 @@ metadata DB under .leadscore/airflow; it is migrated on first use.
 from __future__ import annotations
 
 import logging
+import re
 import os
 import subprocess
 import sys
@@ -39,6 +40,14 @@ def ensure_metadata_db() -> Path:
     return home
 
 
+def _first_error_line(text: str) -> str:
+    """The most telling line of an import traceback: the first `SomethingError: …` line."""
+    for line in text.strip().splitlines():
+        if re.match(r"^\s*[\w.]+(Error|Exception|Timeout): ", line):
+            return line.strip()
+    return text.strip().splitlines()[-1] if text.strip() else "unknown error"
+
+
 def load_dag():
     from airflow.dag_processing.dagbag import DagBag
 
@@ -47,7 +56,7 @@ def load_dag():
     bag = DagBag(dag_folder=str(project_root() / "dags"))
     if bag.import_errors:
         path, err = next(iter(bag.import_errors.items()))
-        raise LeadscoreError(f"the DAG file {Path(path).name} does not import: {err.strip().splitlines()[-1]}",
+        raise LeadscoreError(f"the DAG file {Path(path).name} does not import: {_first_error_line(err)}",
                              "run `make test` to see the failing import")
     dag = bag.dags.get(DAG_ID)
     if dag is None:

@@ -45,6 +45,12 @@ def ensure_dataset(contacts: int, seed: int) -> Path:
     return out
 
 
+def _quiet_airflow(verbose: bool) -> None:
+    """Task logs go to the terminal under dag.test(); keep only warnings unless asked."""
+    if not verbose:
+        os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
+
+
 def _run_pipeline(full_refresh: bool, dry_run_sync: bool, force_sync: bool) -> str:
     from leadscore import airflow_runner
 
@@ -68,8 +74,10 @@ def _print_run(run_id: str) -> None:
 @app.command()
 def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Synthetic contacts to generate."),
          seed: int = typer.Option(settings.DEFAULTS.demo_seed, help="Seed of the synthetic dataset."),
-         port: int = typer.Option(settings.DEFAULTS.sandbox_port, help="Loopback port of the sandbox APIs.")) -> None:
+         port: int = typer.Option(settings.DEFAULTS.sandbox_port, help="Loopback port of the sandbox APIs (0: any free)."),
+         verbose: bool = typer.Option(False, "--verbose", help="Show Airflow's task logs.")) -> None:
     """Generate data, start the sandbox and the warehouse, run the daily DAG once, print a summary."""
+    _quiet_airflow(verbose)
     from leadscore import warehouse
     from leadscore.sandbox import SandboxServer
 
@@ -92,8 +100,10 @@ def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Syn
 @app.command()
 def run(full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild raw and scores from scratch."),
         dry_run_sync: bool = typer.Option(False, "--dry-run-sync", help="Log CRM changes without writing them."),
-        force_sync: bool = typer.Option(False, "--force-sync", help="Pass quality gates and the blast-radius guard.")) -> None:
+        force_sync: bool = typer.Option(False, "--force-sync", help="Pass quality gates and the blast-radius guard."),
+        verbose: bool = typer.Option(False, "--verbose", help="Show Airflow's task logs.")) -> None:
     """Run lead_scoring_daily once against the configured connections (or the running sandbox)."""
+    _quiet_airflow(verbose)
     run_id = _run_pipeline(full_refresh, dry_run_sync, force_sync)
     _print_run(run_id)
 

@@ -32,6 +32,9 @@ def configure_airflow_env() -> Path:
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        # Cosmos renders the dbt graph with `dbt ls` on the first parse (cached afterwards);
+        # on a busy 2-core machine that alone can pass Airflow's 30 s default.
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
@@ -73,7 +76,7 @@ def cosmos_configs() -> dict:
             profiles_yml_filepath=project_dir / "profiles.yml",
         ),
         "execution_config": ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER, dbt_executable_path=dbt),
-        "render_config": RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.AFTER_EACH, dbt_executable_path=dbt,
+        "render_config": RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.BUILD, dbt_executable_path=dbt,
                                       emit_datasets=False),
         # Rendered per run from the DAG params: a rerun with the same as_of scores identically.
         "operator_args": {

@@ -15,13 +15,15 @@ def test_dag_imports_with_expected_tasks():
     expected |= {f"extract_{name}" for name in stream_names()}
     assert expected <= ids
     dbt_tasks = {t for t in ids if t.startswith("dbt.")}
-    assert "dbt.lead_scores.run" in dbt_tasks and "dbt.lead_scores.test" in dbt_tasks
+    # TestBehavior.BUILD: one `dbt build` per node runs the model, then its tests
+    assert {"dbt.lead_scores_model_build", "dbt.lead_score_factors_model_build",
+            "dbt.lead_tier_history_snapshot_build"} <= dbt_tasks
 
 
 def test_nothing_reaches_the_crm_before_both_gates():
     dag = load_dag()
     sync = dag.get_task("reverse_sync")
     upstream = sync.get_flat_relative_ids(upstream=True)
-    assert {"validate_inputs", "validate_outputs", "dbt.lead_scores.run"} <= upstream
+    assert {"validate_inputs", "validate_outputs", "dbt.lead_scores_model_build"} <= upstream
     for name in stream_names():
         assert dag.get_task(f"extract_{name}").retries >= 1
