@@ -1,0 +1,96 @@
+"""Which leads to send this run, and the blast-radius guard that can stop the run.
+
+A lead is sent when it is new, its fingerprint differs from the last successful send, or its
+last attempt failed (Multiwoven's bug was to skip failed rows forever). The guard compares
+each lead's tier with the tier last *sent*, so a rules change that reshuffles many tiers
+waits for a human instead of rewriting the CRM.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from leadscore.errors import ConfigError, SyncBlockedError
+from leadscore.sync.mapping import MappedLead, crm_id_of, map_lead
+from leadscore.sync.state import LeadState
+
+DEFAULT_MAX_TIER_CHANGE_SHARE = 0.20
+SHARE_ENV = "LEADSCORE_SYNC_MAX_TIER_CHANGE_SHARE"
+
+
+@dataclass(frozen=True)
+class Skip:
+    lead_id: str
+    crm_id: str | None
+    reason: str
+
+
+@dataclass
+class Plan:
+    to_send: list[MappedLead] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    tier_changes: int = 0
+    previously_sent: int = 0     # leads whose tier was sent before: the guard's denominator
+
+    @property
+    def lifecycle_advances(self) -> int:
+        return sum(1 for lead in self.to_send if lead.stage_write)
+
+    @property
+    def tier_change_share(self) -> float:
+        return self.tier_changes / self.previously_sent if self.previously_sent else 0.0
+
+
+def needs_send(lead: MappedLead, previous: LeadState | None) -> bool:
+    return previous is None or previous.last_status != "success" or previous.fingerprint != lead.fingerprint
+
+
+def make_plan(rows: Iterable[dict[str, Any]], state: dict[str, LeadState]) -> Plan:
+    plan = Plan()
+    owner: dict[str, str] = {}  # crm_id → the lead that writes it (first by lead_id)
+    for row in rows:
+        previous = state.get(str(row["lead_id"]))
+        same_contact = previous is not None and previous.crm_id == crm_id_of(row)
+        lead = map_lead(row, previous.sent_stage if same_contact else None)
+        if lead.crm_id is None:
+            plan.skipped.append(Skip(lead.lead_id, None, "lead has no crm_id (no HubSpot contact)"))
+            continue
+        if lead.crm_id in owner:
+            plan.skipped.append(Skip(lead.lead_id, lead.crm_id,
+                                     f"crm_id {lead.crm_id} is also lead {owner[lead.crm_id]}'s, which is synced"))
+            continue
+        owner[lead.crm_id] = lead.lead_id
+        if previous is not None and previous.sent_tier is not None:
+            plan.previously_sent += 1
+            plan.tier_changes += previous.sent_tier != lead.tier
+        if needs_send(lead, previous):
+            plan.to_send.append(lead)
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def threshold(value: float | None) -> float:
+    """The guard's share: the argument, else LEADSCORE_SYNC_MAX_TIER_CHANGE_SHARE, else 20%."""
+    if value is None:
+        raw = os.environ.get(SHARE_ENV, "").strip()
+        try:
+            value = float(raw) if raw else DEFAULT_MAX_TIER_CHANGE_SHARE
+        except ValueError:
+            raise ConfigError(f"{SHARE_ENV}={raw!r} is not a number", "set it to a share like 0.2") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(f"max_tier_change_share {value} is not between 0 and 1", "pass a share like 0.2 (20%)")
+    return value
+
+
+def blast_radius_error(plan: Plan, max_share: float, first_sync: bool) -> SyncBlockedError | None:
+    """The error to stop with when too many tiers would change; None when the run may go on."""
+    if first_sync or not plan.previously_sent or plan.tier_change_share <= max_share:
+        return None
+    return SyncBlockedError(
+        f"reverse sync blocked: {plan.tier_changes} of {plan.previously_sent} synced leads "
+        f"({plan.tier_change_share:.1%}) would change tier, above the {max_share:.0%} threshold",
+        "check the scoring rules and the dry-run log (sync.crm_sync_log), then rerun with force_sync",
+    )

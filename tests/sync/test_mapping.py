@@ -1,0 +1,70 @@
+"""Mapping and lifecycle decisions: pure functions, no warehouse or HTTP."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from leadscore.sync.mapping import SCORED_AT, map_lead, stage_to_write, to_hubspot
+
+
+def row(**over):
+    base = {"lead_id": "L1", "crm_id": "101", "tier": "mql", "fit_score": Decimal("72.50"),
+            "engagement_score": 40, "grade": "B2", "bant_met": 2, "tier_reasons": "fit 72.5 ≥ 40",
+            "scored_at": dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.timezone.utc), "lifecyclestage": "lead"}
+    return {**base, **over}
+
+
+@pytest.mark.parametrize("tier,current,expected", [
+    ("mql", "lead", "marketingqualifiedlead"),
+    ("mql", None, "marketingqualifiedlead"),
+    ("mql", "", "marketingqualifiedlead"),
+    ("sql", "marketingqualifiedlead", "salesqualifiedlead"),
+    ("mql", "salesqualifiedlead", None),   # never backwards
+    ("sql", "salesqualifiedlead", None),   # already there
+    ("sql", "opportunity", None),
+    ("sql", "customer", None),
+    ("mql", "evangelist", None),
+    ("sql", "other", None),                # not in the funnel: untouched
+    ("sql", "my_custom_stage", None),
+    ("nurture", "lead", None),
+    ("disqualified", "marketingqualifiedlead", None),
+])
+def test_lifecycle_is_forward_only(tier, current, expected):
+    assert stage_to_write(tier, current) == expected
+
+
+def test_values_are_hubspot_strings():
+    assert to_hubspot(Decimal("72.50")) == "72.5"
+    assert to_hubspot(Decimal("100.00")) == "100"
+    assert to_hubspot(3) == "3"
+    assert to_hubspot(True) == "true"
+    assert to_hubspot(None) == ""
+    assert to_hubspot(dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))) \
+        == "2026-11-23T06:00:00.000Z"
+
+
+def test_payload_carries_stage_only_when_it_advances():
+    assert map_lead(row()).payload["lifecyclestage"] == "marketingqualifiedlead"
+    assert "lifecyclestage" not in map_lead(row(lifecyclestage="customer")).payload
+    assert "hs_lead_status" not in map_lead(row()).payload
+
+
+def test_fingerprint_ignores_scored_at_and_crm_stage_refresh():
+    lead = map_lead(row())
+    assert map_lead(row(scored_at=dt.datetime(2027, 1, 1, tzinfo=dt.timezone.utc))).fingerprint == lead.fingerprint
+    # after our write, extraction brings back the advanced stage: nothing new to send
+    assert map_lead(row(lifecyclestage="marketingqualifiedlead")).fingerprint == lead.fingerprint
+    assert SCORED_AT in lead.payload
+
+
+@pytest.mark.parametrize("change", [{"tier": "sql"}, {"fit_score": 73}, {"tier_reasons": "other"},
+                                    {"crm_id": "102"}, {"bant_met": 3}, {"grade": "A2"}])
+def test_fingerprint_changes_with_any_mapped_value(change):
+    assert map_lead(row(**change)).fingerprint != map_lead(row()).fingerprint
+
+
+def test_missing_crm_id():
+    assert map_lead(row(crm_id=None)).crm_id is None
+    assert map_lead(row(crm_id="  ")).crm_id is None
