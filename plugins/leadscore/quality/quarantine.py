@@ -1,0 +1,54 @@
+"""Row-level failures → `quality.quarantine` (history) and `quality.quarantined_records` (current set).
+
+The failing rows are selected in the database with the query GX itself generates for each
+failed expectation (`unexpected_index_query`), so quarantining a million bad rows never
+pulls them through Python. A rerun of the same run id replaces that run's history rows.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import psycopg
+from psycopg import sql
+
+from leadscore.quality.gx_runner import Outcome
+from leadscore.quality.typed import SCHEMA, TypedStream
+
+RAW_VALUE_CHARS = 2000  # the raw value is evidence for a human, not a copy of the record
+
+
+def _insert_failed_rows(conn: psycopg.Connection, run_id: str, spec: TypedStream, outcome: Outcome) -> None:
+    raw_column = outcome.meta.get("raw_value") or outcome.kwargs["column"]
+    conn.execute(
+        sql.SQL(
+            """
+            insert into quality.quarantine (run_id, stream, record_id, expectation, reason, raw_value)
+            select %(run_id)s, %(stream)s, t.id, %(rule)s, %(reason)s, left(t.{raw}::text, %(chars)s)
+            from (select distinct u.record_key from ({failing}) as u(record_key, value)) f
+            join {typed} t on t.id = f.record_key
+            """
+        ).format(raw=sql.Identifier(raw_column), failing=sql.SQL(outcome.unexpected_index_query),
+                 typed=sql.Identifier(SCHEMA, spec.table)),
+        {"run_id": run_id, "stream": spec.stream, "rule": outcome.rule,
+         "reason": outcome.meta.get("reason", outcome.expectation_type), "chars": RAW_VALUE_CHARS},
+    )
+
+
+def record(conn: psycopg.Connection, run_id: str, spec: TypedStream, outcomes: Iterable[Outcome]) -> int:
+    """Quarantine the stream's failing rows and replace its current set; returns distinct rows quarantined."""
+    conn.execute("delete from quality.quarantine where run_id = %s and stream = %s", (run_id, spec.stream))
+    for outcome in outcomes:
+        if not outcome.success and outcome.unexpected_index_query and outcome.exception is None:
+            _insert_failed_rows(conn, run_id, spec, outcome)
+    conn.execute("delete from quality.quarantined_records where stream = %s", (spec.stream,))
+    conn.execute(
+        """
+        insert into quality.quarantined_records (stream, record_id, expectation, reason, run_id)
+        select distinct on (record_id, expectation) stream, record_id, expectation, reason, run_id
+        from quality.quarantine where run_id = %s and stream = %s
+        order by record_id, expectation
+        """,
+        (run_id, spec.stream),
+    )
+    return conn.execute("select count(distinct record_id) from quality.quarantined_records where stream = %s",
+                        (spec.stream,)).fetchone()[0]
