@@ -1,0 +1,212 @@
+"""Scoring (dbt) benchmark: full refresh vs a hand-written query, and the daily incremental run.
+
+Raw rows are generated in SQL (generate_series) in the shapes the extractors land:
+  small: 20k leads × 400k activities;  full: 1M leads × 20M activities.
+Figures (median of `runs`):
+  scoring_full_refresh_seconds      `dbt run --full-refresh` of every model (staging → marts);
+                                    lower bound: one hand-written scoring query over the same
+                                    raw data (parse, dedupe by email, decay, caps, fit, tier)
+  scoring_handwritten_query_seconds that lower bound on its own
+  scoring_incremental_seconds       the next day's `dbt run` after 1% new activities; its lower
+                                    bound is the full refresh of that same day (ratio < 1 = win)
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+from harness import figure
+
+SCALES = {"small": (20_000, 400_000), "full": (1_000_000, 20_000_000)}
+AS_OF = datetime(2026, 6, 1, tzinfo=timezone.utc)
+STREAMS = ("hubspot_contacts", "hubspot_companies", "hubspot_calls", "hubspot_meetings", "hubspot_emails",
+           "hubspot_notes", "hubspot_form_submissions", "hubspot_page_views", "mailchimp_members",
+           "mailchimp_campaigns", "mailchimp_email_activity", "mailchimp_unsubscribes")
+
+GENERATE_SQL = """
+set work_mem = '256MB';
+insert into raw.hubspot_companies (id, record, source_updated_at, is_deleted, _run_id)
+select 'co' || g,
+       jsonb_build_object('id', 'co' || g, 'archived', false, 'properties', jsonb_build_object(
+           'name', 'Company ' || g, 'domain', 'company' || g || '.example',
+           'industry', (array['Software','Financial Services','Manufacturing','Retail','SaaS'])[1 + g % 5],
+           'numberofemployees', case when g % 7 = 0 then to_char(g % 5000, 'FM9,999') else (g % 5000)::text end,
+           'annualrevenue', ((g % 100) * 250000)::text, 'country', (array['CZ','DE','PL','US','FR'])[1 + g % 5])),
+       %(as_of)s::timestamptz - interval '30 days', false, 'bench'
+from generate_series(1::bigint, %(companies)s) g;
+
+insert into raw.hubspot_contacts (id, record, source_updated_at, is_deleted, _run_id)
+select 'c' || g,
+       jsonb_build_object('id', 'c' || g, 'archived', g % 97 = 0, 'properties', jsonb_build_object(
+           'email', case when g % 50 = 0 then ' Lead' || (g - 1) || '@Company' || ((g - 1) % %(companies)s + 1) || '.example '
+                         else 'lead' || g || '@company' || (g % %(companies)s + 1) || '.example' end,
+           'jobtitle', (array['CEO','Marketing Manager','Head of IT','Student','Engineer','jednatel','Analyst'])[1 + g % 7],
+           'associatedcompanyid', 'co' || (g % %(companies)s + 1),
+           'lifecyclestage', (array['lead','marketingqualifiedlead','customer','subscriber'])[1 + g % 4],
+           'createdate', to_char(%(as_of)s::timestamptz - (g % 700) * interval '1 day', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           'country', 'CZ')),
+       %(as_of)s::timestamptz - interval '5 days', g % 97 = 0, 'bench'
+from generate_series(1::bigint, %(leads)s) g;
+
+insert into raw.hubspot_form_submissions (id, record, source_updated_at, is_deleted, _run_id)
+select 'f' || g,
+       jsonb_build_object('id', 'f' || g, 'eventType', 'e_submitted_form', 'objectId', 'c' || (1 + (g * 7919) %% %(leads)s),
+           'occurredAt', to_char(%(as_of)s::timestamptz - ((g * 31) %% 400) * interval '1 day' - (g %% 1440) * interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           'properties', jsonb_build_object('form_type', (array['demo_request','ebook_download','newsletter_signup','webinar_registration','case_study_request','mystery'])[1 + g %% 6],
+               'budget_range', (array['', '10k-50k', '<10k'])[1 + g %% 3], 'purchase_timeframe', (array['', '<3 months', 'no plans'])[1 + g %% 3])),
+       %(as_of)s::timestamptz, false, 'bench'
+from generate_series(1::bigint, %(forms)s) g;
+
+insert into raw.hubspot_page_views (id, record, source_updated_at, is_deleted, _run_id)
+select 'pv' || g,
+       jsonb_build_object('id', 'pv' || g, 'eventType', 'e_visited_page', 'objectId', 'c' || (1 + (g * 104729) %% %(leads)s),
+           'occurredAt', to_char(%(as_of)s::timestamptz - ((g * 17) %% 365) * interval '1 day' - (g %% 1440) * interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           'properties', jsonb_build_object('hs_url', 'https://example.test' || (array['/pricing','/blog/a','/product/x','/case-studies/y','/careers','/docs/z'])[1 + g %% 6])),
+       %(as_of)s::timestamptz, false, 'bench'
+from generate_series(1::bigint, %(pages)s) g;
+
+insert into raw.mailchimp_email_activity (id, record, source_updated_at, is_deleted, _run_id)
+select 'ea' || g,
+       jsonb_build_object('campaign_id', 'cmp' || (g %% 50), 'list_id', 'l1', 'action', (array['open','open','open','click','bounce'])[1 + g %% 5],
+           'type', case when g %% 10 = 4 then 'hard' else 'soft' end,
+           'email_address', 'lead' || (1 + (g * 15485863) %% %(leads)s) || '@company' || ((1 + (g * 15485863) %% %(leads)s) %% %(companies)s + 1) || '.example',
+           'timestamp', to_char(%(as_of)s::timestamptz - ((g * 13) %% 365) * interval '1 day' - (g %% 1440) * interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+       %(as_of)s::timestamptz, false, 'bench'
+from generate_series(1::bigint, %(emails)s) g;
+analyze;
+"""
+
+# One query that does what the dbt project does, minus the explanations and frameworks:
+# the natural floor for a set-based scoring run over the same raw data.
+HANDWRITTEN_SQL = """
+set work_mem = '256MB';
+drop table if exists bench_scoring.handwritten;
+create table bench_scoring.handwritten as
+with contacts as (
+    select id, lower(btrim(record -> 'properties' ->> 'email')) as email, record -> 'properties' ->> 'jobtitle' as title,
+           record -> 'properties' ->> 'associatedcompanyid' as company_id,
+           coalesce((record -> 'properties' ->> 'createdate')::timestamptz, now()) as created_at
+    from raw.hubspot_contacts where not is_deleted
+), leads as (
+    select distinct on (email) email, id as crm_id, title, company_id from contacts order by email, created_at, id
+), ids as (
+    select c.id, l.crm_id from contacts c join leads l using (email)
+), acts as (
+    select i.crm_id, case when f.record -> 'properties' ->> 'form_type' in ('demo_request','ebook_download','newsletter_signup','webinar_registration','case_study_request')
+                          then f.record -> 'properties' ->> 'form_type' else 'form_other' end as t,
+           (f.record ->> 'occurredAt')::timestamptz as ts
+    from raw.hubspot_form_submissions f join ids i on i.id = f.record ->> 'objectId'
+    union all
+    select i.crm_id, case when p.record -> 'properties' ->> 'hs_url' like '%%/pricing%%' then 'page_pricing' else 'page_other' end,
+           (p.record ->> 'occurredAt')::timestamptz
+    from raw.hubspot_page_views p join ids i on i.id = p.record ->> 'objectId'
+    union all
+    select l.crm_id, 'email_' || (e.record ->> 'action'), (e.record ->> 'timestamp')::timestamptz
+    from raw.mailchimp_email_activity e join leads l on l.email = lower(btrim(e.record ->> 'email_address'))
+), rules (t, points, hl, cap) as (
+    values ('demo_request', 40.0, 30.0, 60.0), ('ebook_download', 10, 60, 20), ('newsletter_signup', 5, 90, 5),
+           ('webinar_registration', 15, 45, 30), ('case_study_request', 20, 45, 30), ('form_other', 5, 60, 10),
+           ('page_pricing', 10, 14, 20), ('page_other', 1, 30, 5), ('email_open', 2, 30, 10), ('email_click', 4, 30, 16),
+           ('email_bounce', -20, 1e9, 20)
+), per_type as (
+    select a.crm_id, a.t, sum(r.points * power(0.5, extract(epoch from (%(as_of)s::timestamptz - a.ts)) / 86400.0 / r.hl)) as pts, max(r.cap) as cap
+    from acts a join rules r using (t) where a.ts <= %(as_of)s::timestamptz group by 1, 2
+), engagement as (
+    select crm_id, least(100, greatest(0, sum(case when pts >= 0 then least(pts, cap) else greatest(pts, -cap) end))) as engagement
+    from per_type group by 1
+)
+select l.crm_id, l.email, fit.fit, coalesce(e.engagement, 0) as engagement,
+       case when fit.fit >= 40 and coalesce(e.engagement, 0) >= 20 then 'mql' else 'nurture' end as tier
+from leads l
+left join raw.hubspot_companies co on co.id = l.company_id
+cross join lateral (select least(100, greatest(0,
+    case when lower(co.record -> 'properties' ->> 'industry') in ('software', 'saas') then 25 else 0 end
+  + case when l.title ~* '(ceo|head of|jednatel|director)' then 20 else 0 end
+  + case when l.title ~* 'student' then -30 else 0 end)) as fit) fit
+left join engagement e on e.crm_id = l.crm_id;
+"""
+
+
+def _generate(conn, leads: int, activities: int) -> None:
+    from leadscore.sources import raw_store
+
+    for stream in STREAMS:
+        raw_store.ensure_table(conn, stream)
+        conn.execute(f"truncate raw.{stream}")
+    conn.execute("create schema if not exists bench_scoring")
+    forms, emails = activities // 20, activities * 2 // 5
+    pages = activities - forms - emails
+    sql = GENERATE_SQL.replace("%(leads)s", str(leads)).replace("%(companies)s", str(max(1, leads // 10)))
+    sql = sql.replace("%%", "%")
+    for key, value in {"forms": forms, "pages": pages, "emails": emails}.items():
+        sql = sql.replace(f"%({key})s", str(value))
+    sql = sql.replace("%(as_of)s", f"'{AS_OF.isoformat()}'")
+    conn.execute(sql)
+
+
+def _new_day(conn, activities: int, day: datetime) -> None:
+    """1% new page views and email events during the following day."""
+    n = max(1, activities // 100)
+    conn.execute(f"""
+        insert into raw.hubspot_page_views (id, record, source_updated_at, is_deleted, _run_id)
+        select 'pv-new-' || g, jsonb_build_object('id', 'pv-new-' || g, 'eventType', 'e_visited_page',
+               'objectId', 'c' || (1 + (g * 7) % (select count(*) from raw.hubspot_contacts)),
+               'occurredAt', to_char('{day.isoformat()}'::timestamptz - (g % 1440) * interval '1 minute', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+               'properties', jsonb_build_object('hs_url', 'https://example.test/pricing')),
+               '{day.isoformat()}'::timestamptz, false, 'bench-day'
+        from generate_series(1::bigint, {n}) g""")
+
+
+def run(scale: str) -> dict[str, dict]:
+    import os
+
+    from leadscore import settings, warehouse
+    from leadscore.scoring.dbt import run_dbt
+
+    # keep dbt's target/ and logs/ out of the repo (and away from concurrent runs)
+    os.environ.setdefault("DBT_TARGET_PATH", str(settings.home() / "dbt-target"))
+    os.environ.setdefault("DBT_LOG_PATH", str(settings.home() / "dbt-logs"))
+    leads, activities = SCALES[scale]
+    runs = 3 if scale == "small" else 1
+    p = warehouse.bootstrap(warehouse.params())
+    with warehouse.connect(p=p) as conn:
+        _generate(conn, leads, activities)
+
+    vars0 = {"as_of": AS_OF.isoformat()}
+    full, full_samples = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run_dbt(["run", "--full-refresh"], vars=vars0)
+        full_samples.append(time.perf_counter() - start)
+    hand_samples = []
+    for _ in range(runs):
+        with warehouse.connect(p=p) as conn:
+            start = time.perf_counter()
+            conn.execute(HANDWRITTEN_SQL.replace("%%", "%").replace("%(as_of)s", f"'{AS_OF.isoformat()}'"))
+            conn.commit()
+            hand_samples.append(time.perf_counter() - start)
+    full_s, hand_s = sorted(full_samples)[len(full_samples) // 2], sorted(hand_samples)[len(hand_samples) // 2]
+
+    # the next day: 1% new activities; incremental run vs a full refresh of the same day
+    day1 = AS_OF + timedelta(days=1)
+    with warehouse.connect(p=p) as conn:
+        _new_day(conn, activities, day1)
+    start = time.perf_counter()
+    run_dbt(["run"], vars={"as_of": day1.isoformat()})
+    incr_s = time.perf_counter() - start
+    with warehouse.connect(p=p) as conn:
+        scored = conn.execute("select count(*) from marts.lead_scores").fetchone()[0]
+        mode = conn.execute("select mode from intermediate.int_lead_activity_state_runs order by recorded_at desc limit 1").fetchone()[0]
+    start = time.perf_counter()
+    run_dbt(["run", "--full-refresh"], vars={"as_of": day1.isoformat()})
+    full1_s = time.perf_counter() - start
+
+    note = f"{leads:,} contacts, {activities:,} activities, {scored:,} leads scored"
+    return {
+        "scoring_full_refresh_seconds": figure(full_s, "s", lower_bound=hand_s, runs=runs, samples=full_samples,
+                                               note=note + "; lower bound = one hand-written scoring query"),
+        "scoring_handwritten_query_seconds": figure(hand_s, "s", runs=runs, samples=hand_samples, note=note),
+        "scoring_incremental_seconds": figure(incr_s, "s", lower_bound=full1_s, runs=1,
+                                              note=f"{note}; +1% activities, state mode {mode}; lower_bound = "
+                                                   "full refresh of the same day (ratio < 1 = incremental wins)"),
+    }

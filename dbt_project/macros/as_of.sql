@@ -1,0 +1,23 @@
+{#- The scoring time: var('as_of') when given (tests simulate days), else the run start. -#}
+{% macro as_of() -%}
+    {%- set v = var('as_of', none) -%}
+    {%- if v is none or v == '' -%}
+        cast('{{ run_started_at.isoformat() }}' as timestamptz)
+    {%- else -%}
+        cast('{{ v }}' as timestamptz)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Age in days (fractional) of a timestamp at the scoring time. -#}
+{% macro age_days(ts_expr) -%}
+    (extract(epoch from ({{ as_of() }} - {{ ts_expr }})) / 86400.0)
+{%- endmacro %}
+
+{#- Points of one activity after exponential decay: points × 0.5^(age / half-life). -#}
+{% macro decayed_points(points, half_life_days, age_days_expr) -%}
+    {%- if half_life_days is none -%}
+        ({{ points }})::double precision
+    {%- else -%}
+        (({{ points }})::double precision * power(0.5::double precision, ({{ age_days_expr }})::double precision / {{ half_life_days }}))
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,115 @@
+-- One row per lead: fit and engagement scores (raw and clamped to 0..100), every signal of
+-- scoring_rules.yml as a boolean plus evidence text, the framework criteria and counts,
+-- disqualifiers and the SQL triggers (hand-raise, sequences). Tiers are assigned in lead_scores.
+{%- set rules = scoring_rules() %}
+{%- set types = rules_activity_types() %}
+{%- set sql_t = rules.tiers.sql %}
+{{ config(post_hook=["create unique index if not exists int_lead_signals_evaluated_pk on {{ this }} (lead_id)"]) }}
+
+with leads as (
+    select * from {{ ref('int_leads_joined') }}
+),
+
+fit as (
+    select lead_id, sum(points) as fit_raw
+    from {{ ref('int_lead_fit_evaluated') }}
+    group by lead_id
+),
+
+activity_types as (
+    select * from {{ ref('int_lead_activities_aggregated') }}
+),
+
+engagement as (
+    select lead_id, sum(points) as engagement_raw
+    from activity_types
+    group by lead_id
+),
+
+pivoted as (
+    select
+        lead_id,
+        {%- for x in types %}
+        max(last_at) filter (where activity_type = '{{ x }}') as last_{{ x }},
+        min(first_at) filter (where activity_type = '{{ x }}') as first_{{ x }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from activity_types
+    group by lead_id
+),
+
+scored as (
+    select
+        l.lead_id,
+        coalesce(fit.fit_raw, 0)::double precision as fit_raw,
+        least(100, greatest(0, coalesce(fit.fit_raw, 0)))::double precision as fit_score,
+        coalesce(engagement.engagement_raw, 0)::double precision as engagement_raw,
+        least(100, greatest(0, coalesce(engagement.engagement_raw, 0)))::double precision as engagement_score
+    from leads as l
+    left join fit on fit.lead_id = l.lead_id
+    left join engagement on engagement.lead_id = l.lead_id
+),
+
+evaluated as (
+    select
+        l.lead_id,
+        e.fit_raw,
+        e.fit_score,
+        e.engagement_raw,
+        e.engagement_score,
+
+        -- signals
+        {%- for s, conds in rules.signals.items() %}
+        ({% for c in conds %}{{ signal_condition(c, rules) }}{{ ' or ' if not loop.last }}{% endfor %}) as signal_{{ s }},
+        (case {% for c in conds %}when {{ signal_condition(c, rules) }} then {{ signal_evidence(c, rules) }} {% endfor %}end) as evidence_{{ s }},
+        {%- endfor %}
+
+        -- disqualifiers
+        {%- for d in rules.get('disqualifiers', []) %}
+        case when {{ rule_condition(d, rules, 'l') }} then {{ sql_str(d.name ~ ': ') }} || coalesce(l.{{ d.attribute }}::text, '∅') end as disqualifier_{{ loop.index }},
+        {%- endfor %}
+
+        -- SQL triggers
+        {%- if sql_t.get('hand_raise') is mapping %}
+        case when {{ activity_within(sql_t.hand_raise.activity, sql_t.hand_raise.get('within_days')) }}
+             then (select string_agg(x.activity_type || ' ' || to_char(x.last_at at time zone 'UTC', 'YYYY-MM-DD'), ', ' order by x.last_at desc)
+                   from (values {% for x in sql_t.hand_raise.activity %}('{{ x }}', t.last_{{ x }}){{ ', ' if not loop.last }}{% endfor %}) as x (activity_type, last_at)
+                   where x.last_at >= {{ as_of() }} - interval '{{ sql_t.hand_raise.get('within_days', 36500) }} days')
+        end as hand_raise,
+        {%- else %}
+        null::text as hand_raise,
+        {%- endif %}
+        concat_ws('; '
+        {%- for q in sql_t.get('sequences', []) %},
+            case when {{ activity_within(q.then, q.within_days) }}
+                  and {{ activity_within(q.first, q.within_days) }}
+                  and {{ activity_first_at(q.first) }} < {{ activity_last_at(q.then) }}
+                  and e.fit_score >= {{ q.get('min_fit', 0) }}
+                 then {{ sql_str(q.name ~ ' (' ~ (q.first | join('/')) ~ ' then ' ~ (q.then | join('/')) ~ ' within ' ~ q.within_days ~ ' days)') }} end
+        {%- endfor %}
+        ) as sequence_matched
+
+    from leads as l
+    join scored as e on e.lead_id = l.lead_id
+    left join pivoted as t on t.lead_id = l.lead_id
+)
+
+select
+    lead_id,
+    fit_raw,
+    fit_score,
+    engagement_raw,
+    engagement_score,
+    {%- for s in rules.signals %}
+    signal_{{ s }},
+    evidence_{{ s }},
+    {%- endfor %}
+    {%- for f, criteria in rules.frameworks.items() %}
+    {%- for crit, sig in criteria.items() %}
+    signal_{{ sig }} as {{ f }}_{{ crit }},
+    {%- endfor %}
+    ({% for crit, sig in criteria.items() %}signal_{{ sig }}::int{{ ' + ' if not loop.last }}{% endfor %}) as {{ f }}_met,
+    {%- endfor %}
+    nullif(concat_ws('; '{% for d in rules.get('disqualifiers', []) %}, disqualifier_{{ loop.index }}{% endfor %}), '') as disqualified_by,
+    hand_raise,
+    nullif(sequence_matched, '') as sequence_matched
+from evaluated

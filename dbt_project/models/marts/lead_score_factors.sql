@@ -1,0 +1,106 @@
+-- One row per lead and contributing factor. score_component says which score a row adds to:
+-- sum(points) over 'fit' rows = fit_score, over 'engagement' rows = engagement_score (clamp
+-- rows make the 0..100 bounds exact), and over all rows = total_score. Framework evidence and
+-- disqualifiers are rows with 0 points.
+{%- set rules = scoring_rules() %}
+{{ config(post_hook=[
+    "create unique index if not exists lead_score_factors_pk on {{ this }} (factor_id)",
+    "create index if not exists lead_score_factors_lead on {{ this }} (lead_id)",
+]) }}
+
+with signals as (
+    select * from {{ ref('int_lead_signals_evaluated') }}
+),
+
+fit_rules as (
+    select
+        lead_id,
+        case when points < 0 then 'penalty' else 'fit' end as category,
+        'fit' as score_component,
+        rule_name as factor,
+        detail,
+        points
+    from {{ ref('int_lead_fit_evaluated') }}
+),
+
+fit_clamp as (
+    select
+        lead_id,
+        'fit' as category,
+        'fit' as score_component,
+        'fit_clamp' as factor,
+        'fit score kept within 0..100 (raw ' || round(fit_raw::numeric, 2) || ')' as detail,
+        fit_score - fit_raw as points
+    from signals
+    where fit_score <> fit_raw
+),
+
+engagement_types as (
+    select
+        lead_id,
+        case when points < 0 then 'penalty' else 'engagement' end as category,
+        'engagement' as score_component,
+        activity_type as factor,
+        counted_count || '× ' || activity_type || ' at ' || points_each || ' pts'
+            || case when window_days is not null then ', last ' || window_days || ' days only' else '' end
+            || case when half_life_days is not null
+                    then ', halving every ' || half_life_days || ' days: ' || round(undecayed_points::numeric, 2) || ' → ' || round(decayed_points::numeric, 2)
+                    else ': ' || round(undecayed_points::numeric, 2) end
+            || case when points <> decayed_points then ', capped at ' || cap else '' end
+            || ', last ' || to_char(last_at at time zone 'UTC', 'YYYY-MM-DD') as detail,
+        points
+    from {{ ref('int_lead_activities_aggregated') }}
+    where points <> 0
+),
+
+engagement_clamp as (
+    select
+        lead_id,
+        'engagement' as category,
+        'engagement' as score_component,
+        'engagement_clamp' as factor,
+        'engagement score kept within 0..100 (raw ' || round(engagement_raw::numeric, 2) || ')' as detail,
+        engagement_score - engagement_raw as points
+    from signals
+    where engagement_score <> engagement_raw
+),
+
+frameworks as (
+    {%- for f, criteria in rules.frameworks.items() %}
+    {%- set outer = loop %}
+    {%- for crit, sig in criteria.items() %}
+    select lead_id, 'framework' as category, 'none' as score_component, '{{ f }}.{{ crit }}' as factor,
+           evidence_{{ sig }} as detail, 0::double precision as points
+    from signals where signal_{{ sig }}
+    {{ 'union all' if not (outer.last and loop.last) }}
+    {%- endfor %}
+    {%- endfor %}
+),
+
+disqualifiers as (
+    select lead_id, 'penalty' as category, 'none' as score_component, 'disqualifier' as factor,
+           disqualified_by as detail, 0::double precision as points
+    from signals
+    where disqualified_by is not null
+),
+
+unioned as (
+    select * from fit_rules
+    union all select * from fit_clamp
+    union all select * from engagement_types
+    union all select * from engagement_clamp
+    union all select * from frameworks
+    union all select * from disqualifiers
+)
+
+select
+    md5(lead_id || '|' || category || '|' || factor) as factor_id,
+    lead_id,
+    category,
+    score_component,
+    factor,
+    detail,
+    points::double precision as points,
+    {{ as_of() }} as scored_at,
+    '{{ rules_version() }}'::text as rules_version
+from unioned

@@ -1,0 +1,118 @@
+-- One row per lead: fit and engagement scores, grade, qualification frameworks and tier.
+-- The table analysts and the reverse sync read. Every score is explained row by row in
+-- lead_score_factors (sum of factor points = total_score).
+{%- set rules = scoring_rules() %}
+{%- set sql_t = rules.tiers.sql %}
+{%- set mql_t = rules.tiers.mql %}
+{%- set g = rules.grades %}
+{%- set fw = sql_t.get('framework') %}
+{{ config(post_hook=[
+    "create unique index if not exists lead_scores_pk on {{ this }} (lead_id)",
+    "create index if not exists lead_scores_crm_id on {{ this }} (crm_id)",
+    "create index if not exists lead_scores_email on {{ this }} (email)",
+    "analyze {{ this }}",
+]) }}
+
+with leads as (
+    select * from {{ ref('int_leads_joined') }}
+),
+
+signals as (
+    select * from {{ ref('int_lead_signals_evaluated') }}
+),
+
+graded as (
+    select
+        l.crm_id,
+        l.email,
+        l.company_name,
+        l.job_title,
+        l.industry,
+        l.employees,
+        l.lifecyclestage,
+        l.is_converted,
+        s.*,
+        case
+            when s.fit_score >= {{ g.fit.A }} then 'A'
+            when s.fit_score >= {{ g.fit.B }} then 'B'
+            when s.fit_score >= {{ g.fit.C }} then 'C'
+            else 'D'
+        end as fit_grade,
+        case
+            when s.engagement_score >= {{ g.engagement['1'] }} then 1
+            when s.engagement_score >= {{ g.engagement['2'] }} then 2
+            else 3
+        end as engagement_level,
+        (s.hand_raise is not null and s.fit_score >= {{ sql_t.get('min_fit', 0) }}) as is_hand_raise_sql,
+        {% if fw %}(s.{{ fw.name }}_met >= {{ fw.min_met }}){% else %}false{% endif %} as is_framework_sql,
+        (s.fit_score >= {{ mql_t.min_fit }} and s.engagement_score >= {{ mql_t.min_engagement }}) as is_mql
+    from leads as l
+    join signals as s on s.lead_id = l.lead_id
+),
+
+tiered as (
+    select
+        graded.*,
+        case
+            when disqualified_by is not null then 'disqualified'
+            when is_hand_raise_sql or sequence_matched is not null or is_framework_sql then 'sql'
+            when is_mql then 'mql'
+            else 'nurture'
+        end as tier
+    from graded
+)
+
+select
+    -- ids
+    lead_id,
+    crm_id,
+    email,
+    company_name,
+    job_title,
+    industry,
+    employees,
+
+    -- scores
+    fit_score,
+    engagement_score,
+    fit_score + engagement_score as total_score,
+    fit_grade,
+    engagement_level,
+    fit_grade || engagement_level::text as grade,
+
+    -- qualification frameworks
+    {%- for f, criteria in rules.frameworks.items() %}
+    {%- for crit in criteria %}
+    {{ f }}_{{ crit }},
+    {%- endfor %}
+    {{ f }}_met,
+    {%- endfor %}
+    {% if 'bant' in rules.frameworks %}bant_met >= {{ fw.min_met if fw and fw.name == 'bant' else 3 }} as bant_qualified,{% endif %}
+
+    -- tier
+    tier,
+    case tier
+        when 'disqualified' then 'disqualified: ' || disqualified_by
+        when 'sql' then concat_ws('; ',
+            case when is_hand_raise_sql then 'hand-raise: ' || hand_raise || ' (fit ' || round(fit_score::numeric, 1) || ' >= {{ sql_t.get('min_fit', 0) }})' end,
+            sequence_matched,
+            {% if fw %}case when is_framework_sql then '{{ fw.name | upper }} ' || {{ fw.name }}_met || ' of {{ rules.frameworks[fw.name] | length }} criteria met' end{% else %}null{% endif %})
+        when 'mql' then 'fit ' || round(fit_score::numeric, 1) || ' >= {{ mql_t.min_fit }} and engagement ' || round(engagement_score::numeric, 1) || ' >= {{ mql_t.min_engagement }}'
+        else concat_ws(' and ',
+            case when fit_score < {{ mql_t.min_fit }} then 'fit ' || round(fit_score::numeric, 1) || ' < {{ mql_t.min_fit }}' end,
+            case when engagement_score < {{ mql_t.min_engagement }} then 'engagement ' || round(engagement_score::numeric, 1) || ' < {{ mql_t.min_engagement }}' end,
+            case when hand_raise is not null and not is_hand_raise_sql then 'hand-raise ignored: fit below {{ sql_t.get('min_fit', 0) }}' end)
+    end as tier_reasons,
+    row_number() over (
+        order by case tier when 'sql' then 1 when 'mql' then 2 when 'nurture' then 3 else 4 end,
+                 fit_score + engagement_score desc, fit_score desc, lead_id
+    ) as priority_rank,
+
+    -- CRM state (for the reverse sync and conversion analysis)
+    lifecyclestage,
+    is_converted,
+
+    -- provenance
+    {{ as_of() }} as scored_at,
+    '{{ rules_version() }}'::text as rules_version
+from tiered

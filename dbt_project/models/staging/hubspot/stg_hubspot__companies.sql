@@ -1,0 +1,37 @@
+with source as (
+    select * from {{ source('hubspot', 'hubspot_companies') }}
+),
+
+renamed as (
+    select
+        -- ids
+        source.id as company_id,
+
+        -- attributes
+        {{ clean_text("source.record -> 'properties' ->> 'name'") }} as company_name,
+        lower(regexp_replace({{ clean_text("source.record -> 'properties' ->> 'domain'") }}, '^(https?://)?(www\.)?', '')) as company_domain,
+        lower({{ clean_text("source.record -> 'properties' ->> 'industry'") }}) as industry,
+        {{ clean_text("source.record -> 'properties' ->> 'country'") }} as country,
+
+        -- numerics (text with separators; garbage → null)
+        {{ parse_number("source.record -> 'properties' ->> 'numberofemployees'") }} as employees,
+        {{ parse_number("source.record -> 'properties' ->> 'annualrevenue'") }} as annual_revenue,
+
+        -- timestamps
+        coalesce(
+            {{ parse_timestamp("source.record -> 'properties' ->> 'createdate'") }},
+            {{ parse_timestamp("source.record ->> 'createdAt'") }}
+        ) as created_at,
+        coalesce(
+            {{ parse_timestamp("source.record -> 'properties' ->> 'hs_lastmodifieddate'") }},
+            {{ parse_timestamp("source.record ->> 'updatedAt'") }}
+        ) as updated_at,
+
+        -- flags
+        (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false)) as is_archived
+
+    from source
+    where {{ not_quarantined('hubspot_companies') }}
+)
+
+select * from renamed

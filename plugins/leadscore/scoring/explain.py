@@ -1,0 +1,122 @@
+"""`leadscore explain EMAIL|CRM_ID`: one lead's score, tier and every factor behind them.
+
+The breakdown is read back from marts.lead_score_factors (stored with the score), never
+recomputed, so what it shows is exactly what produced the synced tier.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from leadscore import warehouse
+from leadscore.errors import LeadscoreError
+
+FRAMEWORKS = ("bant", "champ", "anum", "faint", "gpct", "meddic")
+CATEGORY_ORDER = {"fit": 0, "engagement": 1, "penalty": 2, "framework": 3}
+
+
+@dataclass(frozen=True)
+class Factor:
+    category: str
+    score_component: str
+    factor: str
+    detail: str | None
+    points: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    lead_id: str
+    crm_id: str
+    email: str | None
+    company_name: str | None
+    fit_score: float
+    engagement_score: float
+    total_score: float
+    fit_grade: str
+    engagement_level: int
+    grade: str
+    tier: str
+    tier_reasons: str
+    frameworks: dict[str, int]
+    scored_at: datetime
+    rules_version: str
+    lifecyclestage: str | None = None
+    factors: list[Factor] = field(default_factory=list)
+
+    def factor_sum(self, component: str | None = None) -> float:
+        return sum(f.points for f in self.factors if component is None or f.score_component == component)
+
+
+def _exists(conn, relation: str) -> bool:
+    return conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
+
+
+def explain(lead: str) -> Explanation:
+    """Look a lead up by email (any case/whitespace), CRM id (also merged-away ids) or lead_id."""
+    key = (lead or "").strip()
+    if not key:
+        raise LeadscoreError("no lead given", "pass an email address or a HubSpot contact id")
+    with warehouse.connect() as conn:
+        if not _exists(conn, "marts.lead_scores") or not _exists(conn, "marts.lead_score_factors"):
+            raise LeadscoreError("marts.lead_scores does not exist yet",
+                                 "run the pipeline (`leadscore run`) or `dbt build` first")
+        via_mapping = ("or s.lead_id in (select lead_id from intermediate.int_contacts_mapped_to_leads where contact_id = %(key)s)"
+                       if _exists(conn, "intermediate.int_contacts_mapped_to_leads") else "")
+        cur = conn.execute(f"""
+            select s.* from marts.lead_scores as s
+            where s.email = lower(%(key)s) or s.crm_id = %(key)s or s.lead_id = %(key)s {via_mapping}
+            order by (s.email = lower(%(key)s)) desc, (s.crm_id = %(key)s) desc
+            limit 1""", {"key": key})
+        row = cur.fetchone()
+        if row is None:
+            raise LeadscoreError(f"no lead with email or CRM id '{key}'",
+                                 "check marts.lead_scores (email is stored lower-case; archived and quarantined contacts are not scored)")
+        s: dict[str, Any] = dict(zip([c.name for c in cur.description], row))
+        factors = [Factor(*r) for r in conn.execute("""
+            select category, score_component, factor, detail, points
+            from marts.lead_score_factors where lead_id = %s
+            order by case category when 'fit' then 0 when 'engagement' then 1 when 'penalty' then 2 else 3 end,
+                     abs(points) desc, factor""", (s["lead_id"],)).fetchall()]
+    return Explanation(
+        lead_id=s["lead_id"], crm_id=s["crm_id"], email=s["email"], company_name=s["company_name"],
+        fit_score=s["fit_score"], engagement_score=s["engagement_score"], total_score=s["total_score"],
+        fit_grade=s["fit_grade"], engagement_level=s["engagement_level"], grade=s["grade"], tier=s["tier"],
+        tier_reasons=s["tier_reasons"], frameworks={f: s[f"{f}_met"] for f in FRAMEWORKS if f"{f}_met" in s},
+        scored_at=s["scored_at"], rules_version=s["rules_version"], lifecyclestage=s.get("lifecyclestage"),
+        factors=factors,
+    )
+
+
+def render_explanation(expl: Explanation):
+    """A Rich renderable: header, score summary, factor table per category."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    tier_style = {"sql": "bold green", "mql": "green", "nurture": "yellow", "disqualified": "red"}.get(expl.tier, "")
+    head = Text()
+    head.append(f"{expl.email or '(no email)'}", style="bold")
+    head.append(f"  CRM {expl.crm_id}")
+    if expl.company_name:
+        head.append(f"  · {expl.company_name}")
+    head.append("\ntier ")
+    head.append(expl.tier.upper(), style=tier_style)
+    head.append(f"  grade {expl.grade}  ·  {expl.tier_reasons}\n")
+    head.append(f"fit {expl.fit_score:.1f} + engagement {expl.engagement_score:.1f} = total {expl.total_score:.1f}")
+    head.append(f"\nframeworks: " + ", ".join(f"{k.upper()} {v}" for k, v in expl.frameworks.items()))
+    head.append(f"\nscored at {expl.scored_at:%Y-%m-%d %H:%M %Z} with rules {expl.rules_version}", style="dim")
+
+    table = Table(show_lines=False, expand=True)
+    table.add_column("category")
+    table.add_column("factor")
+    table.add_column("points", justify="right")
+    table.add_column("detail", overflow="fold")
+    for f in expl.factors:
+        style = "red" if f.points < 0 else ("dim" if f.points == 0 else "")
+        table.add_row(f.category, f.factor, f"{f.points:+.2f}" if f.points else "·", f.detail or "", style=style)
+    table.add_section()
+    table.add_row("", "sum", f"{expl.factor_sum():.2f}", f"= total_score {expl.total_score:.2f}", style="bold")
+    return Panel(Group(head, table), title=f"lead {expl.lead_id[:12]}", border_style=tier_style or "white")

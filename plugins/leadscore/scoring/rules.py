@@ -1,0 +1,266 @@
+"""Load and validate dbt_project/scoring_rules.yml.
+
+dbt reads the same file (macros/rules/scoring_rules.sql) and applies the same checks with the
+same messages, so a bad rule fails `dbt parse/compile/build` and `load_rules()` alike:
+
+    scoring_rules.yml: fit rule 'x': unknown operator 'foo'
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from leadscore import settings
+from leadscore.errors import ConfigError
+
+ATTRIBUTES: dict[str, str] = {
+    "email": "text", "email_domain": "text", "job_title": "text", "decision_role": "text",
+    "industry": "text", "employees": "number", "annual_revenue": "number", "company_name": "text",
+    "company_domain": "text", "country": "text", "lifecyclestage": "text", "budget_range": "text",
+    "purchase_timeframe": "text", "challenge": "text", "meddic_metrics": "text",
+    "meddic_economic_buyer": "text", "meddic_decision_criteria": "text",
+    "meddic_decision_process": "text", "meddic_identified_pain": "text", "meddic_champion": "text",
+}
+ACTIVITY_TYPES = (
+    "demo_request", "contact_sales", "pricing_inquiry", "case_study_request", "ebook_download",
+    "webinar_registration", "event_registration", "newsletter_signup", "form_other",
+    "page_pricing", "page_case_study", "page_product", "page_careers", "page_blog", "page_docs",
+    "page_other", "email_open", "email_click", "email_hard_bounce", "email_soft_bounce",
+    "email_unsubscribe", "crm_call", "crm_meeting", "crm_email", "crm_note",
+)
+OPERATORS = ("eq", "neq", "in", "not_in", "in_list", "matches", "contains", "gte", "gt", "lte", "lt",
+             "between", "is_set", "is_empty")
+SECTIONS = ("version", "fit", "activities", "grades", "signals", "frameworks", "tiers")
+KNOWN_SECTIONS = ("version", "lists", "patterns", "fit", "activities", "grades", "signals", "frameworks",
+                  "disqualifiers", "tiers")
+_MACRO_BODY = re.compile(r"\{%-?\s*macro\s+scoring_rules_source\(\)\s*-?%\}(.*)\{%-?\s*endmacro\s*-?%\}", re.S)
+
+
+def default_path() -> Path:
+    return settings.dbt_project_dir() / "scoring_rules.yml"
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    """The parsed, validated rules plus their version string (as in marts.*.rules_version)."""
+
+    data: dict[str, Any]
+    version: str
+    path: Path
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+
+def _fail(where: str, problem: str) -> None:
+    raise ConfigError(f"scoring_rules.yml: {where}: {problem}",
+                      "fix the rule in dbt_project/scoring_rules.yml (see the operator list at its top)")
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_list(v: Any) -> bool:
+    return isinstance(v, (list, tuple))
+
+
+def _check_condition(where: str, c: dict, rules: dict) -> None:
+    attr, op, v = c.get("attribute"), c.get("operator"), c.get("value")
+    if attr not in ATTRIBUTES:
+        _fail(where, f"unknown attribute '{attr}'")
+    if op not in OPERATORS:
+        _fail(where, f"unknown operator '{op}'")
+    if op in ("gte", "gt", "lte", "lt"):
+        if ATTRIBUTES[attr] != "number":
+            _fail(where, f"operator '{op}' needs a numeric attribute, not '{attr}'")
+        if not _is_number(v):
+            _fail(where, f"operator '{op}' needs a number value")
+    elif op == "between":
+        if ATTRIBUTES[attr] != "number":
+            _fail(where, f"operator 'between' needs a numeric attribute, not '{attr}'")
+        if not _is_list(v) or len(v) != 2 or not all(_is_number(x) for x in v):
+            _fail(where, "operator 'between' needs [low, high] numbers")
+    elif op in ("in", "not_in"):
+        if not _is_list(v) or not v:
+            _fail(where, f"operator '{op}' needs a non-empty list value")
+    elif op == "in_list":
+        if not isinstance(v, str) or v not in (rules.get("lists") or {}):
+            _fail(where, f"unknown list '{v}'")
+    elif op in ("eq", "neq", "contains", "matches"):
+        if v is None or isinstance(v, dict) or _is_list(v):
+            _fail(where, f"operator '{op}' needs a single value")
+        if op == "matches" and isinstance(v, str):
+            if v.startswith("@"):
+                if v[1:] not in (rules.get("patterns") or {}):
+                    _fail(where, f"unknown pattern '{v}'")
+            else:
+                _check_regex(where, v)
+
+
+def _check_regex(where: str, pattern: str) -> None:
+    # PostgreSQL ARE word boundaries \m \M have no Python equivalent; \b is close enough to compile.
+    try:
+        re.compile(pattern.replace(r"\m", r"\b").replace(r"\M", r"\b"))
+    except re.error as exc:
+        _fail(where, f"invalid regular expression ({exc})")
+
+
+def _check_activity_list(where: str, types: Any, within_days: Any) -> None:
+    if not _is_list(types) or not types:
+        _fail(where, "activity needs a non-empty list of activity types")
+    for t in types:
+        if t not in ACTIVITY_TYPES:
+            _fail(where, f"unknown activity type '{t}'")
+    if within_days is not None and (not _is_number(within_days) or within_days <= 0):
+        _fail(where, "within_days must be a number > 0")
+
+
+def validate(rules: Any) -> dict:
+    """Raise ConfigError naming the first bad rule; return the rules unchanged."""
+    if not isinstance(rules, dict):
+        _fail("file", "not a YAML mapping")
+    for section in SECTIONS:
+        if section not in rules:
+            _fail("file", f"missing section '{section}'")
+    for section in rules:
+        if section not in KNOWN_SECTIONS:
+            _fail("file", f"unknown section '{section}'")
+    for name, values in (rules.get("lists") or {}).items():
+        if not _is_list(values):
+            _fail(f"list '{name}'", "must be a list")
+    for name, values in (rules.get("patterns") or {}).items():
+        if not _is_list(values):
+            _fail(f"pattern '{name}'", "must be a list of alternatives")
+        _check_regex(f"pattern '{name}'", "(" + "|".join(str(x) for x in values) + ")")
+    seen: set[str] = set()
+    for i, r in enumerate(rules["fit"] or [], start=1):
+        if not isinstance(r, dict) or not r.get("name"):
+            _fail(f"fit rule #{i}", "missing name")
+        where = f"fit rule '{r['name']}'"
+        if r["name"] in seen:
+            _fail(where, "duplicate name")
+        seen.add(r["name"])
+        if not _is_number(r.get("points")):
+            _fail(where, "points must be a number")
+        _check_condition(where, r, rules)
+    for t, a in (rules["activities"] or {}).items():
+        where = f"activity '{t}'"
+        if t not in ACTIVITY_TYPES:
+            _fail(where, "unknown activity type")
+        if not isinstance(a, dict) or not _is_number(a.get("points")):
+            _fail(where, "points must be a number")
+        for key in ("half_life_days", "window_days"):
+            if a.get(key) is not None and (not _is_number(a[key]) or a[key] <= 0):
+                _fail(where, f"{key} must be a number > 0")
+        if a.get("cap") is not None and (not _is_number(a["cap"]) or a["cap"] < 0):
+            _fail(where, "cap must be a number >= 0")
+        for key in a:
+            if key not in ("points", "half_life_days", "window_days", "cap"):
+                _fail(where, f"unknown key '{key}'")
+    grades = rules["grades"] or {}
+    for g in ("A", "B", "C"):
+        if not _is_number((grades.get("fit") or {}).get(g)):
+            _fail("grades.fit", f"threshold '{g}' must be a number")
+    for g in ("1", "2"):
+        eng = grades.get("engagement") or {}
+        if not _is_number(eng.get(g, eng.get(int(g)))):
+            _fail("grades.engagement", f"threshold '{g}' must be a number")
+    for s, conds in (rules["signals"] or {}).items():
+        if not _is_list(conds) or not conds:
+            _fail(f"signal '{s}'", "needs a list of conditions")
+        for i, c in enumerate(conds, start=1):
+            where = f"signal '{s}' condition {i}"
+            if not isinstance(c, dict):
+                _fail(where, "must be a mapping")
+            elif "activity" in c:
+                _check_activity_list(where, c["activity"], c.get("within_days"))
+            elif "engagement_gte" in c:
+                if not _is_number(c["engagement_gte"]):
+                    _fail(where, "engagement_gte must be a number")
+            elif "attribute" in c:
+                _check_condition(where, c, rules)
+            else:
+                _fail(where, "needs attribute, activity or engagement_gte")
+    for f, criteria in (rules["frameworks"] or {}).items():
+        if not isinstance(criteria, dict) or not criteria:
+            _fail(f"framework '{f}'", "needs criterion: signal pairs")
+        for crit, sig in criteria.items():
+            if sig not in rules["signals"]:
+                _fail(f"framework '{f}' criterion '{crit}'", f"unknown signal '{sig}'")
+    dq_seen: set[str] = set()
+    for i, d in enumerate(rules.get("disqualifiers") or [], start=1):
+        if not isinstance(d, dict) or not d.get("name"):
+            _fail(f"disqualifier #{i}", "missing name")
+        where = f"disqualifier '{d['name']}'"
+        if d["name"] in dq_seen:
+            _fail(where, "duplicate name")
+        dq_seen.add(d["name"])
+        _check_condition(where, d, rules)
+    tiers = rules["tiers"] or {}
+    sql_t, mql_t = tiers.get("sql"), tiers.get("mql")
+    if not isinstance(sql_t, dict):
+        _fail("tiers", "missing 'sql'")
+    if not isinstance(mql_t, dict):
+        _fail("tiers", "missing 'mql'")
+    for k in ("min_fit", "min_engagement"):
+        if not _is_number(mql_t.get(k)):
+            _fail("tiers.mql", f"{k} must be a number")
+    if isinstance(sql_t.get("hand_raise"), dict):
+        _check_activity_list("tiers.sql.hand_raise", sql_t["hand_raise"].get("activity"),
+                             sql_t["hand_raise"].get("within_days"))
+        if not _is_number(sql_t.get("min_fit")):
+            _fail("tiers.sql", "min_fit must be a number")
+    for i, q in enumerate(sql_t.get("sequences") or [], start=1):
+        where = f"tiers.sql sequence '{q.get('name')}'"
+        if not q.get("name"):
+            _fail(f"tiers.sql sequence #{i}", "missing name")
+        _check_activity_list(where, q.get("first"), q.get("within_days"))
+        _check_activity_list(where, q.get("then"), q.get("within_days"))
+        if q.get("within_days") is None:
+            _fail(where, "within_days must be a number > 0")
+        if q.get("min_fit") is not None and not _is_number(q["min_fit"]):
+            _fail(where, "min_fit must be a number")
+    fw = sql_t.get("framework")
+    if fw is not None:
+        if fw.get("name") not in rules["frameworks"]:
+            _fail("tiers.sql.framework", f"unknown framework '{fw.get('name')}'")
+        if not _is_number(fw.get("min_met")):
+            _fail("tiers.sql.framework", "min_met must be a number")
+    return rules
+
+
+def rules_version(text: str, version: Any) -> str:
+    """`<version>-<md5[:12]>` of the text dbt sees (the macro body), as dbt's rules_version()."""
+    m = _MACRO_BODY.search(text)
+    body = m.group(1) if m else text
+    return f"{version}-{hashlib.md5(body.encode('utf-8')).hexdigest()[:12]}"
+
+
+def load_rules(path: str | Path | None = None) -> ScoringRules:
+    """Parse and validate the rules file; raises ConfigError with the bad rule named."""
+    path = Path(path) if path else default_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read scoring rules {path} ({exc.strerror})",
+                          "restore dbt_project/scoring_rules.yml from git") from None
+    if not _MACRO_BODY.search(text):
+        _fail("file", "the '# {% macro scoring_rules_source() %}' first line or '# {% endmacro %}' last line is missing")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        raise ConfigError(f"scoring_rules.yml: {where}: not valid YAML ({getattr(exc, 'problem', exc)})",
+                          "fix the indentation or quoting in dbt_project/scoring_rules.yml") from None
+    validate(data)
+    return ScoringRules(data=data, version=rules_version(text, data["version"]), path=path)

@@ -1,0 +1,80 @@
+"""scoring_rules.yml validation: the Python validator and dbt reject bad rules with the same message."""
+from __future__ import annotations
+
+import pytest
+
+from leadscore.errors import ConfigError, LeadscoreError
+from leadscore.scoring.dbt import run_dbt
+from leadscore.scoring.rules import default_path, load_rules
+
+BAD_OPERATOR = ("{name: industry_software, attribute: industry, operator: in,",
+                "{name: industry_software, attribute: industry, operator: foo,")
+
+
+def _edit(tmp_path, old: str, new: str):
+    text = default_path().read_text(encoding="utf-8")
+    assert old in text, f"fixture text not found: {old}"
+    path = tmp_path / "scoring_rules.yml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_default_rules_are_valid():
+    rules = load_rules()
+    assert rules.version.startswith(f"{rules['version']}-")
+    assert "bant" in rules["frameworks"] and rules["tiers"]["mql"]["min_fit"] > 0
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    (*BAD_OPERATOR, "scoring_rules.yml: fit rule 'industry_software': unknown operator 'foo'"),
+    ("{name: company_size_mid, attribute: employees,", "{name: company_size_mid, attribute: headcount,",
+     "scoring_rules.yml: fit rule 'company_size_mid': unknown attribute 'headcount'"),
+    ("operator: between, value: [50, 999], points: 20}", "operator: between, value: [50], points: 20}",
+     "scoring_rules.yml: fit rule 'company_size_mid': operator 'between' needs [low, high] numbers"),
+    ("value: [50, 999], points: 20}", "value: [50, 999], points: lots}",
+     "scoring_rules.yml: fit rule 'company_size_mid': points must be a number"),
+    ("demo_request:         {points: 40, half_life_days: 30, cap: 60}",
+     "demo_request:         {points: 40, half_life_days: -3, cap: 60}",
+     "scoring_rules.yml: activity 'demo_request': half_life_days must be a number > 0"),
+    ("  page_other:", "  page_weird: {points: 1}\n  page_other:",
+     "scoring_rules.yml: activity 'page_weird': unknown activity type"),
+    ("bant:   {budget: budget,", "bant:   {budget: wallet,",
+     "scoring_rules.yml: framework 'bant' criterion 'budget': unknown signal 'wallet'"),
+    ("value: competitor_domains}\n  - {name: competitor_company_domain",
+     "value: rivals}\n  - {name: competitor_company_domain",
+     "scoring_rules.yml: disqualifier 'competitor_domain': unknown list 'rivals'"),
+    ("framework: {name: bant, min_met: 3}", "framework: {name: spiced, min_met: 3}",
+     "scoring_rules.yml: tiers.sql.framework: unknown framework 'spiced'"),
+    ("    - {activity: [demo_request, contact_sales, pricing_inquiry, crm_meeting], within_days: 90}",
+     "    - {activity: [demo_request, webinar_attended], within_days: 90}",
+     "scoring_rules.yml: signal 'plans' condition 1: unknown activity type 'webinar_attended'"),
+])
+def test_invalid_rules_name_the_bad_rule(tmp_path, old, new, message):
+    with pytest.raises(ConfigError) as err:
+        load_rules(_edit(tmp_path, old, new))
+    assert err.value.problem == message
+
+
+def test_broken_yaml_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_rules(_edit(tmp_path, "fit:\n", "fit:\n  - [unclosed\n"))
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read scoring rules"):
+        load_rules(tmp_path / "nope.yml")
+
+
+def test_dbt_fails_at_compile_time_with_the_same_message(scoring_home, project_copy):
+    rules_file = project_copy / "scoring_rules.yml"
+    rules_file.write_text(rules_file.read_text(encoding="utf-8").replace(*BAD_OPERATOR), encoding="utf-8")
+    with pytest.raises(LeadscoreError) as err:
+        run_dbt(["parse"], project_dir=project_copy)
+    assert "scoring_rules.yml: fit rule 'industry_software': unknown operator 'foo'" in str(err.value)
+
+
+def test_rules_version_matches_dbt(scored):
+    from tests.scoring.conftest import fetch
+
+    versions = {r["rules_version"] for r in fetch("select distinct rules_version from marts.lead_scores")}
+    assert versions == {load_rules().version}
