@@ -1,0 +1,31 @@
+"""Time and peak memory of one generation run, for the benchmarks.
+
+The generation runs in a fresh child process so its peak RSS is its own (ru_maxrss is a
+high-water mark for the whole process and would otherwise include the caller's history).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def measure_generate(contacts: int, seed: int, out_dir: Path, dirt_rate: float = 0.03) -> dict[str, float]:
+    """{'seconds', 'peak_rss_mb', 'records'} of `generate(contacts, seed, out_dir)` in a child process."""
+    code = ("import sys, json; from pathlib import Path; from leadscore.synthetic import generate; "
+            "meta = generate(int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4])); "
+            "print(json.dumps(sum(meta['files'].values())))")
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, str(contacts), str(seed), str(out_dir), str(dirt_rate)],
+                            stdout=subprocess.PIPE, env=os.environ.copy())
+    assert proc.stdout is not None
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"generation of {contacts} contacts failed with exit code {proc.returncode}")
+    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "records": float(json.loads(output))}
