@@ -63,7 +63,7 @@ def cosmos_configs() -> dict:
     """ProjectConfig/ProfileConfig/ExecutionConfig/RenderConfig for the DbtTaskGroup."""
     put_environment_on_path()
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+    from cosmos.constants import InvocationMode, LoadMode, TestBehavior, TestIndirectSelection
     from cosmos.dbt.executable import get_system_dbt
 
     export_dbt_env(start=False)
@@ -75,8 +75,11 @@ def cosmos_configs() -> dict:
             profile_name=DBT_PROFILE, target_name=DBT_TARGET,
             profiles_yml_filepath=project_dir / "profiles.yml",
         ),
-        "execution_config": ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER, dbt_executable_path=dbt),
+        "execution_config": ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER, dbt_executable_path=dbt,
+                                            # a test that reads two models runs once both exist, in its own task
+                                            test_indirect_selection=TestIndirectSelection.CAUTIOUS),
         "render_config": RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.BUILD, dbt_executable_path=dbt,
+                                      should_detach_multiple_parents_tests=True,
                                       emit_datasets=False),
         # Rendered per run from the DAG params: a rerun with the same as_of scores identically.
         "operator_args": {

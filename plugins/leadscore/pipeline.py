@@ -105,11 +105,15 @@ def build_summary(run_id: str, top: int = 10) -> RunSummary:
         summary.extracted = _fetch(conn, """
             select stream, records, inserted, updated, pages, retries, rate_limited, seconds, status
             from raw._extraction_runs where run_id = %s order by stream""", (run_id,))
-        if _exists(conn, "sync.crm_sync_log"):
+        if _exists(conn, "sync.crm_sync_runs"):
             row = conn.execute("""
-                select count(*) from sync.crm_sync_log where run_id = %s and status = 'success'""",
-                (run_id,)).fetchone()
-            summary.crm_updated = row[0]
+                select sent, unchanged, failed, skipped, write_calls, dry_run from sync.crm_sync_runs
+                where run_id = %s order by started_at desc limit 1""", (run_id,)).fetchone()
+            if row:
+                sent, unchanged, failed, skipped, calls, dry = row
+                summary.crm_updated = 0 if dry else sent
+                summary.sync_line = (f"{'would send' if dry else 'sent'} {sent}, unchanged {unchanged}, "
+                                     f"failed {failed}, skipped {skipped} in {calls} write calls")
     return summary
 
 

@@ -178,3 +178,18 @@ def test_updates_bump_hs_lastmodifieddate_on_other_types(object_type: str, hs: h
     assert after["properties"]["hs_lastmodifieddate"] > first["properties"]["hs_lastmodifieddate"]
     assert after["updatedAt"] == after["properties"]["hs_lastmodifieddate"]
     assert json.loads(r.text)["results"][0]["properties"][field] == "New"
+
+
+def test_create_then_archive_a_contact(hs, admin):
+    created = hs.post("/crm/v3/objects/contacts", json={"properties": {"email": "nova@firma.cz", "firstname": "Nová"}})
+    assert created.status_code == 201
+    body = created.json()
+    assert body["properties"]["email"] == "nova@firma.cz" and body["properties"]["hs_object_id"] == body["id"]
+    assert hs.post("/crm/v3/objects/contacts", json={"properties": {"no_such_property": "x"}}).status_code == 400
+
+    assert hs.delete(f"/crm/v3/objects/contacts/{body['id']}").status_code == 204
+    assert hs.get(f"/crm/v3/objects/contacts/{body['id']}").status_code == 404
+    archived = hs.get("/crm/v3/objects/contacts", params={"archived": "true", "limit": 100}).json()["results"]
+    assert body["id"] in {r["id"] for r in archived}
+    assert hs.delete(f"/crm/v3/objects/contacts/{body['id']}").status_code == 204  # idempotent
+    assert hs.delete("/crm/v3/objects/contacts/999999999").status_code == 404

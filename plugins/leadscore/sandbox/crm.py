@@ -317,6 +317,39 @@ class Crm:
         shown = [*props_in, *self.wanted(object_type, None)]
         return self.to_api((row[0], json.dumps(props), row[2], updated_at, 0, None), list(dict.fromkeys(shown)))
 
+    def create(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /crm/v3/objects/{type}: validate every property as a write, then insert."""
+        check_type(object_type)
+        props_in = body.get("properties") or {}
+        if not isinstance(props_in, dict):
+            raise HubSpotError(400, "properties must be an object of property name to value")
+        for name, value in props_in.items():
+            error = self.invalid(object_type, name, value)
+            if error:
+                raise HubSpotError(400, error["message"], error["category"])
+        stamp = now_ms()
+        stamp_iso = iso_ms(stamp)
+        oid = int(self.store.scalar(f"SELECT COALESCE(MAX(id), 0) FROM obj_{object_type}")) + 1
+        props = {name: "" if v is None else str(v) for name, v in props_in.items()}
+        props.update({"hs_object_id": str(oid), "createdate": stamp_iso, MODIFIED_PROP[object_type]: stamp_iso})
+        self.store.conn.execute(
+            f"INSERT INTO obj_{object_type} (id, props, created_at, updated_at, created_ms, modified_ms) "
+            "VALUES (?,?,?,?,?,?)", (oid, json.dumps(props, ensure_ascii=False), stamp_iso, stamp_iso, stamp, stamp))
+        return self.to_api((oid, json.dumps(props), stamp_iso, stamp_iso, 0, None),
+                           list(dict.fromkeys([*props_in, *self.wanted(object_type, None)])))
+
+    def archive(self, object_type: str, oid: str) -> None:
+        """DELETE /crm/v3/objects/{type}/{id}: HubSpot archives (soft-deletes); archiving twice is a no-op."""
+        check_type(object_type)
+        row = self.row(object_type, int(oid)) if str(oid).isdigit() else None
+        if row is None:
+            if str(oid).isdigit() and self.row(object_type, int(oid), archived=True) is not None:
+                return
+            raise HubSpotError(404, "Object not found.  objectId are usually numeric.", "OBJECT_NOT_FOUND")
+        stamp = now_ms()
+        self.store.conn.execute(f"UPDATE obj_{object_type} SET archived = 1, archived_at = ? WHERE id = ?",
+                                (iso_ms(stamp), int(oid)))
+
     def merge(self, primary: str, loser: str) -> dict[str, Any]:
         if str(primary) == str(loser):
             raise HubSpotError(400, "Cannot merge an object with itself")

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from leadscore.sandbox.crm import batch_envelope, check_type
 from leadscore.sandbox.errors import HubSpotError
@@ -147,6 +147,17 @@ async def merge_contacts(request: Request) -> JSONResponse:
     if not body.get("primaryObjectId") or not body.get("objectIdToMerge"):
         raise HubSpotError(400, "Merge requires primaryObjectId and objectIdToMerge")
     return JSONResponse(state_of(request).crm.merge(str(body["primaryObjectId"]), str(body["objectIdToMerge"])))
+
+
+@router.post("/crm/v3/objects/{object_type}", status_code=201)
+async def create_object(object_type: str, request: Request) -> JSONResponse:
+    return JSONResponse(state_of(request).crm.create(object_type, await json_body(request)), status_code=201)
+
+
+@router.delete("/crm/v3/objects/{object_type}/{object_id}", status_code=204)
+async def archive_object(object_type: str, object_id: str, request: Request) -> Response:
+    state_of(request).crm.archive(object_type, object_id)
+    return Response(status_code=204)
 
 
 @router.post("/crm/v3/objects/{object_type}/search")
