@@ -53,6 +53,7 @@ def load_dag():
 
     from leadscore.settings import project_root
 
+    ensure_metadata_db()  # Cosmos caches the rendered dbt graph in an Airflow Variable
     bag = DagBag(dag_folder=str(project_root() / "dags"))
     if bag.import_errors:
         path, err = next(iter(bag.import_errors.items()))
@@ -64,11 +65,10 @@ def load_dag():
     return dag
 
 
-def run_daily(*, full_refresh: bool = False, dry_run_sync: bool = False, force_sync: bool = False):
+def run_daily(*, full_refresh: bool = False, dry_run_sync: bool = False, force_sync: bool = False, as_of: str = ""):
     """One run of the daily DAG; returns the DagRun (state, run_id)."""
-    ensure_metadata_db()
     dag = load_dag()
-    conf = {"full_refresh": full_refresh, "dry_run_sync": dry_run_sync, "force_sync": force_sync}
+    conf = {"full_refresh": full_refresh, "dry_run_sync": dry_run_sync, "force_sync": force_sync, "as_of": as_of}
     return dag.test(run_conf=conf)
 
 

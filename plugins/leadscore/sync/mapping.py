@@ -53,6 +53,9 @@ COLUMNS = {
     "leadscore_scored_at": "scored_at",
 }
 SOURCE_COLUMNS = ("lead_id", "crm_id", "lifecyclestage", *COLUMNS.values())
+# Scores are shown to CRM users with one decimal; rounding before the fingerprint also keeps
+# float noise (1e-12 between an incremental and a full recompute) from re-sending a lead.
+SCORE_DECIMALS = {"leadscore_fit_score": 1, "leadscore_engagement_score": 1}
 
 # HubSpot's default stages in funnel order. `other` and custom stages are not in the funnel:
 # the sync never touches a contact whose stage it cannot place.
@@ -149,6 +152,12 @@ def crm_id_of(row: Mapping[str, Any]) -> str | None:
     return str(value).strip() or None if value is not None else None
 
 
+def _rounded(value: Any, decimals: int | None) -> Any:
+    if decimals is None or value is None or isinstance(value, bool):
+        return value
+    return round(Decimal(str(value)), decimals)
+
+
 def map_lead(row: Mapping[str, Any], sent_stage: str | None = None) -> MappedLead:
     """One `marts.lead_scores` row → what the contact should show.
 
@@ -160,7 +169,7 @@ def map_lead(row: Mapping[str, Any], sent_stage: str | None = None) -> MappedLea
         lead_id=str(row["lead_id"]),
         crm_id=crm_id_of(row),
         tier=tier,
-        properties={prop: to_hubspot(row.get(col)) for prop, col in COLUMNS.items()},
+        properties={prop: to_hubspot(_rounded(row.get(col), SCORE_DECIMALS.get(prop))) for prop, col in COLUMNS.items()},
         stage_floor=TIER_STAGE.get(tier or ""),
         stage_write=stage_to_write(tier, later_stage(row.get("lifecyclestage"), sent_stage)),
     )
