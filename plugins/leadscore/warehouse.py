@@ -22,6 +22,8 @@ from leadscore.connections import get_connection
 from leadscore.errors import WarehouseError
 
 log = logging.getLogger(__name__)
+# pgserver logs every start/stop at INFO, including from an atexit hook after stdout closed
+logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "snapshots", "quality", "sync")
 EMBEDDED_DB = "leadscore"

@@ -118,7 +118,7 @@ def scenario_dataset() -> Dataset:
     d.company("co-bank", "FinBank AG", "finbank.example", "Financial Services", "1 50", country="DE")
     d.company("co-big", "BigSoft a.s.", "https://www.bigsoft.example", "Computer Software", "1,500", "25 000 000")
     d.company("co-mfg", "Metalworks", "metal.example", "Manufacturing", "garbage")
-    d.company("co-rival", "RivalScore", "rivalscore.io", "Software", "300")
+    d.company("co-rival", "Scorely", "scorely.com", "Software", "300")
 
     # 1. software lead: e-book + 3 email opens + pricing page → mql
     d.contact("s1", "  S1@SoftCo.example ", title="Marketing Manager", company_id="co-soft")
@@ -161,7 +161,7 @@ def scenario_dataset() -> Dataset:
     d.engagement("meetings", ["comp"], 1, hs_meeting_title="Demo", hs_meeting_outcome="COMPLETED")
     for days in range(1, 20):
         d.page("comp", "/pricing", days)
-        d.email_event("bob@rivalscore.io", "open", days)
+        d.email_event("bob@scorely.com", "open", days)
 
     # dirty data: duplicate contacts by email (case/whitespace) → one lead, activities of both
     d.contact("dup1", "Dup@Example.org ", title="Director of IT", created_days_ago=300)
