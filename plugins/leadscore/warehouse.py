@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # pgserver logs every start/stop at INFO, including from an atexit hook after stdout closed
 logging.getLogger("pgserver").setLevel(logging.WARNING)
 
-SCHEMAS = ("raw", "staging", "intermediate", "marts", "snapshots", "quality", "sync")
+SCHEMAS = ("raw", "staging", "intermediate", "marts", "quality", "sync")
 EMBEDDED_DB = "leadscore"
 
 # Tables the pipeline's own Python code owns (dbt owns staging/intermediate/marts).

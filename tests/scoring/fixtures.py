@@ -155,7 +155,7 @@ def scenario_dataset() -> Dataset:
     d.page("old", "/pricing", 366)
 
     # 7. a competitor's employee, however active → disqualified
-    d.contact("comp", "bob@RivalScore.io", title="VP Sales", company_id="co-rival")
+    d.contact("comp", "bob@Scorely.com", title="VP Sales", company_id="co-rival")
     d.form("comp", "demo_request", 2)
     d.form("comp", "contact_sales", 1)
     d.engagement("meetings", ["comp"], 1, hs_meeting_title="Demo", hs_meeting_outcome="COMPLETED")

@@ -113,5 +113,5 @@ def test_scores_in_range_and_versions_present():
 def test_tier_conversion_and_history():
     rows = fetch("select * from marts.tier_conversion where dimension = 'tier'")
     assert sum(r["leads"] for r in rows) == 10
-    hist = fetch("select count(*) as n from snapshots.lead_tier_history")[0]["n"]
+    hist = fetch("select count(*) as n from marts.lead_tier_history")[0]["n"]
     assert hist == 10
