@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -150,10 +149,11 @@ def peak_memory(scale: str) -> dict:
         with SandboxServer(dataset(contacts), port=0) as sandbox:
             env = {**os.environ, "LEADSCORE_SANDBOX_PORT": str(sandbox.port)}
             env.pop("AIRFLOW_CONN_HUBSPOT", None)
-            code = ("import resource, sys\n"
-                    "from leadscore.sources.extract import run_stream\n"
+            # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child started from
+            # this (large) bench process would report the parent's peak.
+            code = ("from leadscore.sources.extract import run_stream\n"
                     "run_stream('hubspot_contacts', 'bench-mem', full_refresh=True)\n"
-                    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+                    "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])")
             proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
             out[f"extract_peak_rss_mb_{contacts}_contacts"] = figure(int(proc.stdout.strip().splitlines()[-1]) / 1024, "MiB")
     return out

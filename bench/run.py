@@ -56,8 +56,14 @@ def main() -> int:
     }
     results = BENCH_DIR / "results"
     results.mkdir(exist_ok=True)
+    latest = results / "latest.json"
+    if args.only and latest.exists():
+        # a partial rerun refreshes its own figures and keeps the others of the same scale
+        previous = json.loads(latest.read_text())
+        if previous.get("scale") == args.scale:
+            doc["figures"] = {**previous.get("figures", {}), **figures}
     text = json.dumps(doc, indent=2, sort_keys=True)
-    (results / "latest.json").write_text(text + "\n")
+    latest.write_text(text + "\n")
     (results / f"{args.scale}-{doc['generated_at'][:10]}.json").write_text(text + "\n")
     print(f"wrote {results / 'latest.json'}")
     return 0 if not any(k.endswith("_error") for k in figures) else 1
