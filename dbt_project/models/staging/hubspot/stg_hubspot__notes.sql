@@ -6,25 +6,12 @@ renamed as (
     select
         -- ids
         source.id as note_id,
-        coalesce(
-            array(select jsonb_array_elements_text(
-                case when jsonb_typeof(source.record -> 'associations' -> 'contacts') = 'array'
-                     then source.record -> 'associations' -> 'contacts' else '[]'::jsonb end)),
-            array[]::text[]
-        ) as contact_ids,
 
         -- attributes
         left({{ clean_text("source.record -> 'properties' ->> 'hs_note_body'") }}, 500) as note_body,
 
-        -- timestamps
-        coalesce(
-            {{ parse_timestamp("source.record -> 'properties' ->> 'hs_timestamp'") }},
-            {{ parse_timestamp("source.record ->> 'createdAt'") }}
-        ) as occurred_at,
-
-        -- flags
-        (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false)) as is_archived,
-        source._extracted_at as extracted_at
+        -- shared by every engagement: contact_ids, occurred_at, is_archived, extracted_at
+        {{ hubspot_engagement_columns() }}
 
     from source
     where {{ not_quarantined('hubspot_notes') }}
