@@ -221,7 +221,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except LeadscoreError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)
     except (typer.Exit, SystemExit) as exc:
         sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)) or 0)
@@ -231,5 +231,5 @@ def main() -> None:
         if os.environ.get("LEADSCORE_DEBUG"):
             raise
         err_console.print(f"[red]error:[/red] {type(exc).__name__}: {exc} (rerun with LEADSCORE_DEBUG=1 for the traceback)",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
         sys.exit(1)

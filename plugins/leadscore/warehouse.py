@@ -217,7 +217,8 @@ def connect(autocommit: bool = False, p: WarehouseParams | None = None) -> Itera
     try:
         conn = psycopg.connect(p.url, autocommit=autocommit, connect_timeout=10)
     except psycopg.OperationalError as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "connection refused"
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        reason = lines[-1] if lines else "connection refused"
         raise WarehouseError(
             f"cannot reach the warehouse at {p.safe_url} ({reason})",
             "check LEADSCORE_WAREHOUSE_URL, or unset it to use the embedded warehouse",

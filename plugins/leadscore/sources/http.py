@@ -142,6 +142,12 @@ class ApiClient:
                 continue
             raise ApiError(f"'{self.conn_id}' answered HTTP {status} to {method} {path}: {_error_message(body)}",
                            None, status, body)
+        if last_problem.startswith("ConnectError"):
+            raise SourceError(
+                f"cannot reach '{self.conn_id}' at {self.base_url} (connection refused, {self.retry.max_attempts} attempts)",
+                f"start the sandbox (`leadscore sandbox serve`) or point the Airflow connection '{self.conn_id}' "
+                "at the real service",
+            )
         raise SourceError(
             f"'{self.conn_id}' kept failing on {method} {path} after {self.retry.max_attempts} attempts "
             f"(last: {last_problem})",
