@@ -28,7 +28,7 @@ from leadscore.sources.raw_store import RawRecord
 
 LOAD_RECORDS = {"small": 100_000, "full": 1_000_000}
 RATE_LIMITED_CONTACTS = {"small": 12_000, "full": 100_000}
-MEMORY_SIZES = {"small": (5_000, 25_000), "full": (100_000, 1_000_000)}
+MEMORY_SIZES = {"small": (10_000, 100_000), "full": (100_000, 1_000_000)}
 PAGE = 100
 
 

@@ -25,7 +25,7 @@ def test_never_more_than_limit_in_any_window():
     for i, t in enumerate(sent):
         in_window = [s for s in sent[i:] if s < t + 10.0 - 1e-6]  # float tolerance at the window edge
         assert len(in_window) <= 100
-    # steady state reaches the limit: 350 requests need just over 3 full windows
+    # steady state reaches the limit: 350 requests need just over 3 full windows (+ the 50 ms margin)
     assert 30.0 <= sent[-1] < 31.0
 
 
@@ -35,4 +35,4 @@ def test_penalise_blocks_for_the_given_time():
     limiter.acquire()
     limiter.penalise(7.0)
     limiter.acquire()
-    assert clock.now == 7.0
+    assert abs(clock.now - 7.0) < 1e-6
