@@ -49,11 +49,13 @@ def _first_error_line(text: str) -> str:
 
 
 def load_dag():
+    # first: Airflow reads AIRFLOW_HOME when it is imported, and Cosmos caches the rendered
+    # dbt graph in an Airflow Variable, so the metadata DB must exist before parsing
+    ensure_metadata_db()
     from airflow.dag_processing.dagbag import DagBag
 
     from leadscore.settings import project_root
 
-    ensure_metadata_db()  # Cosmos caches the rendered dbt graph in an Airflow Variable
     bag = DagBag(dag_folder=str(project_root() / "dags"))
     if bag.import_errors:
         path, err = next(iter(bag.import_errors.items()))

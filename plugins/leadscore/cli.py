@@ -71,6 +71,17 @@ def _print_run(run_id: str) -> None:
     print_summary(build_summary(run_id), console)
 
 
+def _save_crm_view(url: str) -> Path:
+    """The sandbox keeps CRM writes in memory; keep what a CRM user saw as a static page."""
+    import httpx
+
+    page = httpx.get(f"{url}/", params={"per_page": 500}, timeout=60)
+    page.raise_for_status()
+    out = settings.home() / "crm_view.html"
+    out.write_text(page.text, encoding="utf-8")
+    return out
+
+
 @app.command()
 def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Synthetic contacts to generate."),
          seed: int = typer.Option(settings.DEFAULTS.demo_seed, help="Seed of the synthetic dataset."),
@@ -81,14 +92,20 @@ def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Syn
     from leadscore import warehouse
     from leadscore.sandbox import SandboxServer
 
+    from leadscore.sync.state import forget_sent
+
     dataset = ensure_dataset(contacts, seed)
     p = warehouse.bootstrap()
     console.print(f"warehouse: {p.safe_url}")
+    with warehouse.connect(p=p) as conn:
+        forget_sent(conn)  # the sandbox CRM below starts from the dataset: it holds none of our earlier writes
     with SandboxServer(dataset, port=port) as sandbox:
         os.environ["LEADSCORE_SANDBOX_PORT"] = str(sandbox.port)
         console.print(f"sandbox HubSpot + Mailchimp: {sandbox.url}")
         run_id = _run_pipeline(full_refresh=False, dry_run_sync=False, force_sync=False)
         _print_run(run_id)
+        crm_view = _save_crm_view(sandbox.url)
+    console.print(f"CRM view (the sandbox's contacts page with the synced tiers): {crm_view}")
     docs = settings.home() / "data_docs" / "index.html"
     if docs.exists():
         console.print(f"Data Docs: {docs}")

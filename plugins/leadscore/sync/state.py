@@ -118,6 +118,13 @@ def load_state(conn: psycopg.Connection) -> dict[str, LeadState]:
             for r in rows}
 
 
+def forget_sent(conn: psycopg.Connection) -> None:
+    """Forget what was sent: for a CRM that was reset (the demo's sandbox starts from its dataset
+    every time), so the next sync writes every lead again. The log and run history stay."""
+    ensure_tables(conn)
+    conn.execute("truncate sync.crm_sync_state")
+
+
 def has_synced_before(conn: psycopg.Connection) -> bool:
     return conn.execute("select exists (select 1 from sync.crm_sync_state where last_success_at is not null)").fetchone()[0]
 
