@@ -16,6 +16,7 @@
         _extracted_at timestamptz not null default now(),
         _run_id text not null
     );
+    create index if not exists {{ s }}_extracted_at on raw.{{ s }} (_extracted_at);
     {% endfor %}
     create table if not exists quality.quarantined_records (
         stream text not null, record_id text not null, expectation text not null,

@@ -1,27 +1,40 @@
 -- One unified activity stream: CRM engagements, form submissions, page views and Mailchimp
 -- email events, attributed to leads, with a normalised activity_type (see scoring_rules.yml).
 -- Unknown types and rows without a timestamp are dropped. Future-dated rows are kept here
--- and ignored by scoring until the scoring time reaches them.
+-- and ignored by scoring until the scoring time reaches them. Activities of contacts that are
+-- not known (yet) are kept with a null lead_id and their contact_key, so they count as soon
+-- as the contact arrives.
 --
--- Incremental: a daily run re-reads only raw rows loaded since the newest loaded_at here,
--- plus every activity of contacts that were re-extracted or moved between leads (merges,
--- email changes), and replaces those activities' rows (delete+insert on activity_key).
--- Rows deleted or quarantined in raw after they landed here stay until a full refresh.
+-- Incremental: a daily run reads only raw rows loaded since the newest loaded_at here (an
+-- index range scan on raw.<stream>._extracted_at), plus, by primary key, the rows stored
+-- here under a new or moved contact (or its email) and every activity of a lead that gained
+-- or lost a contact (merges, email changes), and replaces those activities' rows
+-- (delete+insert on activity_key). Cost follows the new rows, not the history.
+-- Known limits (a full refresh corrects both; the DAG's full_refresh param, weekly): rows
+-- deleted or quarantined in raw after they landed here stay, and so do the rows of a lead
+-- whose every contact was archived (no longer scored, so they count nowhere).
+{%- set streams = [
+    ('calls', 'crm_call'), ('meetings', 'crm_meeting'), ('emails', 'crm_email'), ('notes', 'crm_note')] %}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='activity_key',
     on_schema_change='fail',
+    pre_hook=["set maintenance_work_mem = '{{ var(\"maintenance_work_mem\") }}'"],
     post_hook=[
     "create index if not exists int_activities_unioned_lead on {{ this }} (lead_id, activity_type, occurred_at)",
     "create index if not exists int_activities_unioned_occurred on {{ this }} (occurred_at)",
     "create index if not exists int_activities_unioned_loaded on {{ this }} (loaded_at)",
     "create index if not exists int_activities_unioned_key on {{ this }} (activity_key)",
+    "create index if not exists int_activities_unioned_contact on {{ this }} (contact_key)",
     "analyze {{ this }}",
 ]) }}
 
-{%- if is_incremental() %}
-{%- set since = "(select coalesce(max(loaded_at), '-infinity'::timestamptz) from " ~ this ~ ")" %}
+{%- set since = none %}
+{%- if execute and is_incremental() %}
+    {#- a literal (not a subquery) so the planner sees how few raw rows are new -#}
+    {%- set since_row = run_query("select to_char(coalesce(max(loaded_at), '-infinity') at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') from " ~ this) %}
+    {%- set since = "cast('" ~ since_row.rows[0][0] ~ "' as timestamptz)" %}
 {%- endif %}
 
 with mapping as (
@@ -29,35 +42,47 @@ with mapping as (
 ),
 
 {% if is_incremental() -%}
-changed_contacts as (
-    select contact_id from mapping
-    where extracted_at > {{ since }} or previous_lead_id is distinct from lead_id
+changed_keys as (
+    -- contacts that are new or moved to another lead, and their emails
+    select contact_id as contact_key from mapping where previous_lead_id is distinct from lead_id
+    union
+    select email from mapping where email is not null and previous_lead_id is distinct from lead_id
 ),
 
-changed_emails as (
-    select distinct c.email
-    from {{ ref('stg_hubspot__contacts') }} as c
-    join changed_contacts using (contact_id)
-    where c.email is not null
+affected_leads as (
+    -- leads that gained or lost a contact: all their activities are re-attributed
+    select lead_id from mapping where previous_lead_id is distinct from lead_id
+    union
+    select previous_lead_id from mapping
+    where previous_lead_id is not null and previous_lead_id is distinct from lead_id
+),
+
+rereads as (
+    -- activities stored here under a changed contact or email (also unattributed ones),
+    -- or under a lead that gained or lost a contact
+    select activity_key from {{ this }}
+    where contact_key in (select contact_key from changed_keys)
+    union
+    select activity_key from {{ this }}
+    where lead_id in (select lead_id from affected_leads)
 ),
 {%- endif %}
 
 emails as (
     -- email address → lead (the lead keyed by that email wins over merged-away contacts)
-    select distinct on (c.email)
-        c.email,
-        mapping.lead_id
-    from {{ ref('stg_hubspot__contacts') }} as c
-    join mapping on mapping.contact_id = c.contact_id
-    where c.email is not null
-    order by c.email, (mapping.lead_id = md5('email:' || c.email)) desc, mapping.is_primary desc
+    select distinct on (email)
+        email,
+        lead_id
+    from mapping
+    where email is not null
+    order by email, (lead_id = md5('email:' || email)) desc, is_primary desc
 ),
 
 crm_engagements as (
-    {% for kind, type in [('calls', 'crm_call'), ('meetings', 'crm_meeting'), ('emails', 'crm_email'), ('notes', 'crm_note')] %}
+    {% for kind, type in streams %}
     select
         'hubspot_{{ kind }}:' || e.{{ kind[:-1] }}_id as activity_key,
-        c.contact_id,
+        c.contact_id as contact_key,
         '{{ type }}' as activity_type,
         'hubspot' as activity_source,
         e.occurred_at,
@@ -66,13 +91,9 @@ crm_engagements as (
         {% elif kind == 'emails' %}concat_ws(': ', e.email_direction, e.email_subject)
         {% else %}left(e.note_body, 80){% endif %} as detail,
         e.extracted_at as loaded_at
-    from {{ ref('stg_hubspot__' ~ kind) }} as e
+    from ({{ rows_to_read(since, 'stg_hubspot__' ~ kind, kind[:-1] ~ '_id', 'hubspot_' ~ kind) }}) as e
     cross join lateral unnest(e.contact_ids) as c(contact_id)
     where not e.is_archived
-    {%- if is_incremental() %}
-      and (e.extracted_at > {{ since }}
-           or exists (select 1 from changed_contacts as x where x.contact_id = any(e.contact_ids)))
-    {%- endif %}
     {{ 'union all' if not loop.last }}
     {% endfor %}
 ),
@@ -80,7 +101,7 @@ crm_engagements as (
 forms as (
     select
         'hubspot_form_submissions:' || f.form_submission_id as activity_key,
-        f.contact_id,
+        f.contact_id as contact_key,
         case
             when f.form_type in ('demo_request', 'contact_sales', 'pricing_inquiry', 'case_study_request',
                                  'ebook_download', 'webinar_registration', 'event_registration', 'newsletter_signup')
@@ -91,33 +112,27 @@ forms as (
         f.occurred_at,
         coalesce(f.form_type, 'unknown form') as detail,
         f.extracted_at as loaded_at
-    from {{ ref('stg_hubspot__form_submissions') }} as f
-    {%- if is_incremental() %}
-    where f.extracted_at > {{ since }} or f.contact_id in (select contact_id from changed_contacts)
-    {%- endif %}
+    from ({{ rows_to_read(since, 'stg_hubspot__form_submissions', 'form_submission_id', 'hubspot_form_submissions') }}) as f
 ),
 
 page_views as (
     select
         'hubspot_page_views:' || p.page_view_id as activity_key,
-        p.contact_id,
+        p.contact_id as contact_key,
         case
-            when p.url_path ~ '^/pricing' then 'page_pricing'
-            when p.url_path ~ '^/case-stud' then 'page_case_study'
-            when p.url_path ~ '^/product' then 'page_product'
-            when p.url_path ~ '^/careers' then 'page_careers'
-            when p.url_path ~ '^/blog' then 'page_blog'
-            when p.url_path ~ '^/docs' then 'page_docs'
+            when p.url_path like '/pricing%' then 'page_pricing'
+            when p.url_path like '/case-stud%' then 'page_case_study'
+            when p.url_path like '/product%' then 'page_product'
+            when p.url_path like '/careers%' then 'page_careers'
+            when p.url_path like '/blog%' then 'page_blog'
+            when p.url_path like '/docs%' then 'page_docs'
             else 'page_other'
         end as activity_type,
         'hubspot' as activity_source,
         p.occurred_at,
         p.url_path as detail,
         p.extracted_at as loaded_at
-    from {{ ref('stg_hubspot__page_views') }} as p
-    {%- if is_incremental() %}
-    where p.extracted_at > {{ since }} or p.contact_id in (select contact_id from changed_contacts)
-    {%- endif %}
+    from ({{ rows_to_read(since, 'stg_hubspot__page_views', 'page_view_id', 'hubspot_page_views') }}) as p
 ),
 
 hubspot_activities as (
@@ -129,7 +144,7 @@ hubspot_activities as (
 mailchimp_activities as (
     select
         'mailchimp_email_activity:' || a.email_activity_id as activity_key,
-        a.email,
+        a.email as contact_key,
         case
             when a.action = 'open' then 'email_open'
             when a.action = 'click' then 'email_click'
@@ -140,10 +155,7 @@ mailchimp_activities as (
         a.occurred_at,
         coalesce(a.url, a.campaign_id) as detail,
         a.extracted_at as loaded_at
-    from {{ ref('stg_mailchimp__email_activity') }} as a
-    {%- if is_incremental() %}
-    where a.extracted_at > {{ since }} or a.email in (select email from changed_emails)
-    {%- endif %}
+    from ({{ rows_to_read(since, 'stg_mailchimp__email_activity', 'email_activity_id', 'mailchimp_email_activity') }}) as a
     union all
     select
         'mailchimp_unsubscribes:' || u.unsubscribe_id,
@@ -153,37 +165,52 @@ mailchimp_activities as (
         u.occurred_at,
         coalesce(u.reason, u.campaign_id),
         u.extracted_at
-    from {{ ref('stg_mailchimp__unsubscribes') }} as u
-    {%- if is_incremental() %}
-    where u.extracted_at > {{ since }} or u.email in (select email from changed_emails)
-    {%- endif %}
+    from ({{ rows_to_read(since, 'stg_mailchimp__unsubscribes', 'unsubscribe_id', 'mailchimp_unsubscribes') }}) as u
 ),
 
 attributed as (
-    select mapping.lead_id, h.activity_key, h.activity_type, h.activity_source, h.occurred_at, h.detail, h.loaded_at
+    select mapping.lead_id, h.*
     from hubspot_activities as h
-    join mapping on mapping.contact_id = h.contact_id
+    left join mapping on mapping.contact_id = h.contact_key
     union all
-    select emails.lead_id, m.activity_key, m.activity_type, m.activity_source, m.occurred_at, m.detail, m.loaded_at
+    select emails.lead_id, m.*
     from mailchimp_activities as m
-    join emails on emails.email = m.email
+    left join emails on emails.email = m.contact_key
 ),
 
 deduplicated as (
     -- an engagement associated with two contacts of the same lead counts once
-    select distinct on (lead_id, activity_key) *
+    select distinct on (coalesce(lead_id, '~' || contact_key), activity_key) *
     from attributed
-    where activity_type is not null and occurred_at is not null
-    order by lead_id, activity_key
+    where activity_type is not null and occurred_at is not null and contact_key is not null
+    order by coalesce(lead_id, '~' || contact_key), activity_key, contact_key
 )
 
+{%- if is_incremental() %}
+,
+
+first_seen as (
+    -- when each re-read activity was first loaded: incremental scoring adds new activities to
+    -- the decayed state, and recomputes the leads whose already counted activities changed
+    select activity_key, min(first_loaded_at) as first_loaded_at
+    from {{ this }}
+    where activity_key in (select activity_key from deduplicated)
+    group by activity_key
+)
+{%- endif %}
+
 select
-    md5(lead_id || '|' || activity_key) as activity_id,
-    lead_id,
-    activity_key,
-    activity_type,
-    activity_source,
-    occurred_at,
-    detail,
-    loaded_at
-from deduplicated
+    md5(coalesce(d.lead_id, '~' || d.contact_key) || '|' || d.activity_key) as activity_id,
+    d.lead_id,
+    d.activity_key,
+    d.contact_key,
+    d.activity_type,
+    d.activity_source,
+    d.occurred_at,
+    d.detail,
+    d.loaded_at,
+    {% if is_incremental() %}coalesce(f.first_loaded_at, d.loaded_at){% else %}d.loaded_at{% endif %} as first_loaded_at
+from deduplicated as d
+{%- if is_incremental() %}
+left join first_seen as f on f.activity_key = d.activity_key
+{%- endif %}

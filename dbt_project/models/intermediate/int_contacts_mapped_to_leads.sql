@@ -69,6 +69,8 @@ select
     keyed.survivor_id,
     keyed.was_merged,
     keyed.contact_id = leads.crm_id as is_primary,
+    -- the contact's own normalised email (Mailchimp events attribute through it)
+    c.email,
     -- the lead this contact belonged to in the previous run (incremental scoring recomputes
     -- both leads when a merge or an email change moves a contact)
     {% if previous is not none %}previous.lead_id{% else %}null::text{% endif %} as previous_lead_id,

@@ -3,22 +3,29 @@
 -- Exponential decay is memoryless: the decayed sum at T1 is the sum at T0 times
 -- 0.5^((T1 - T0) / half-life) plus the new activities' decayed points. A daily run therefore
 -- only touches leads with something new, and never rescans the others:
---   * recomputed leads (from all their activities up to T1): any activity loaded since the
---     previous run's watermark (new, late-arriving or updated rows), contacts re-extracted
---     since then, and contacts that moved between leads (merges, email changes);
---   * re-based leads: activities loaded earlier that came due in (T0, T1] (future-dated rows)
---     or windowed activities that left their window; their state rows are re-based to T1
---     from the previous state (sum × 0.5^(Δt / half-life) + due − expired);
+--   * re-based leads: their previous state rows are decayed to T1 (sum × 0.5^(Δt / half-life))
+--     plus the activities first loaded since the previous run's watermark (late arrivals
+--     too: a sum of decayed points does not depend on arrival order), plus activities loaded
+--     earlier that came due in (T0, T1] (future-dated rows), minus windowed activities that
+--     left their window;
+--   * recomputed leads (from all their activities up to T1): leads with an already counted
+--     activity that was re-extracted with new values, and leads that gained or lost a
+--     contact (new contacts, merges, email changes);
 --   * all other leads keep their rows; int_lead_activities_aggregated decays every row from
 --     its reference time (ref_at) to the scoring time.
+-- Every branch reads int_activities_unioned through an index (loaded_at, first_loaded_at via
+-- loaded_at, occurred_at, lead_id), so the cost follows the new data, not the history.
 -- A full recompute happens on the first run, `--full-refresh`, a rules change (rules_version),
--- or a scoring time earlier than the previous one. Unchanged rows keep their reference time
--- (ref_at); int_lead_activities_aggregated decays every row to the scoring time.
--- Known limit: an activity deleted, quarantined or re-associated to another lead after it was
--- counted leaves its old lead's state only when that lead is otherwise recomputed or at the
--- next full refresh (the DAG's full_refresh param); schedule one weekly.
+-- or a scoring time earlier than the previous one.
+-- Known limit: an activity deleted or quarantined after it was counted leaves its lead's
+-- state only when that lead is otherwise recomputed or at the next full refresh (the DAG's
+-- full_refresh param); schedule one weekly. Rows of leads that no longer exist (every
+-- contact archived) are ignored downstream and cleared on a full recompute.
 {%- set rules = scoring_rules() %}
 {%- set version = rules_version() %}
+{%- set windows = rules.activities.values() | selectattr('window_days', 'defined') | map(attribute='window_days') | reject('none') | list %}
+{%- set max_window = windows | max if windows else 0 %}
+{%- set min_window = windows | min if windows else 0 %}
 {%- set runs_table = '{{ this.schema }}.int_lead_activity_state_runs' %}
 {{ config(
     materialized='incremental',
@@ -28,8 +35,8 @@
     pre_hook=["create table if not exists " ~ runs_table ~ " (invocation_id text, as_of timestamptz, watermark timestamptz, rules_version text, mode text, recorded_at timestamptz default now())"],
     post_hook=[
         "create index if not exists int_lead_activity_state_lead on {{ this }} (lead_id)",
-        "delete from {{ this }} as s where not exists (select 1 from {{ ref('int_leads_joined') }} as l where l.lead_id = s.lead_id)",
         "insert into " ~ runs_table ~ " (invocation_id, as_of, watermark, rules_version, mode) select '{{ invocation_id }}', {{ as_of() }}, greatest((select max(loaded_at) from {{ ref('int_activities_unioned') }}), (select max(extracted_at) from {{ ref('int_contacts_mapped_to_leads') }})), '" ~ version ~ "', {% if is_incremental() %}coalesce((select case when p.rules_version = '" ~ version ~ "' and p.as_of <= {{ as_of() }} and p.watermark is not null then 'incremental' else 'full' end from " ~ runs_table ~ " as p order by p.recorded_at desc limit 1), 'full'){% else %}'full'{% endif %}",
+        "delete from {{ this }} as s where not exists (select 1 from {{ ref('int_leads_joined') }} as l where l.lead_id = s.lead_id) and (select mode from " ~ runs_table ~ " order by recorded_at desc limit 1) = 'full'",
         "analyze {{ this }}",
     ],
 ) }}
@@ -63,18 +70,21 @@ with rule_params (activity_type, points, half_life_days, window_days) as (
     {%- endfor %}
 ),
 
-activities as (
+activities as not materialized (
+    -- not materialized: each use below filters through an index of int_activities_unioned
     select
         a.lead_id,
         a.activity_type,
         a.occurred_at,
         a.loaded_at,
+        a.first_loaded_at,
         coalesce(p.points, 0) as points,
         p.half_life_days,
         p.window_days
     from {{ ref('int_activities_unioned') }} as a
     left join rule_params as p on p.activity_type = a.activity_type
     where a.occurred_at <= {{ as_of() }}
+      and a.lead_id is not null
 ),
 
 {% if mode == 'full' %}
@@ -83,19 +93,27 @@ recompute_leads as (
 ),
 {% else %}
 recompute_leads as (
-    -- new, late-arriving or re-extracted activities
-    select lead_id from activities where loaded_at > {{ w0 }}
+    -- activities counted before that changed since (re-extracted with new values)
+    select lead_id from activities where loaded_at > {{ w0 }} and first_loaded_at <= {{ w0 }}
     union
-    -- contacts re-extracted, or moved between leads since the previous run
+    -- leads that gained or lost a contact (new contacts, merges, email changes)
     select lead_id from {{ ref('int_contacts_mapped_to_leads') }}
-    where extracted_at > {{ w0 }} or previous_lead_id is distinct from lead_id
+    where previous_lead_id is distinct from lead_id
     union
     select previous_lead_id from {{ ref('int_contacts_mapped_to_leads') }}
     where previous_lead_id is not null and previous_lead_id is distinct from lead_id
 ),
 
 due as (
-    -- activities loaded before T0's run that became due in (T0, T1] (future-dated rows)
+    -- activities new since the previous run (late arrivals too: a sum of decayed points does
+    -- not depend on the order they arrive in)
+    select a.*
+    from activities as a
+    where a.loaded_at > {{ w0 }}
+      and a.first_loaded_at > {{ w0 }}
+      and not exists (select 1 from recompute_leads as r where r.lead_id = a.lead_id)
+    union all
+    -- activities loaded before that came due in (T0, T1] (future-dated rows)
     select a.*
     from activities as a
     where a.occurred_at > {{ t0 }}
@@ -110,6 +128,9 @@ leaving as (
       and a.occurred_at <= {{ t0 }}
       and a.occurred_at >= {{ t0 }} - a.window_days * interval '1 day'
       and a.occurred_at < {{ as_of() }} - a.window_days * interval '1 day'
+      and a.occurred_at >= {{ t0 }} - interval '{{ max_window }} days'
+      and a.occurred_at < {{ as_of() }} - interval '{{ min_window }} days'
+      and a.loaded_at <= {{ w0 }}
       and not exists (select 1 from recompute_leads as r where r.lead_id = a.lead_id)
 ),
 

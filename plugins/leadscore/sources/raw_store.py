@@ -61,6 +61,9 @@ def ensure_table(conn: psycopg.Connection, stream: str) -> None:
             """
         ).format(table=table_name(stream))
     )
+    # incremental scoring reads only the rows loaded since its previous run
+    conn.execute(sql.SQL("create index if not exists {index} on {table} (_extracted_at)").format(
+        index=sql.Identifier(f"{stream}_extracted_at"), table=table_name(stream)))
 
 
 def _json_default(value):
