@@ -1,6 +1,7 @@
 """The daily incremental run equals a full refresh (to 1e-9) after a sequence of simulated
-days with new activities, late arrivals, a new duplicate contact, window expiries,
-future-dated activities coming due and a rules change.
+days with new activities, late arrivals, a new duplicate contact, activities of a contact
+that arrives later, window expiries, future-dated activities coming due, a rules change,
+and contact and company changes (new title, new industry, email change, merge, archive).
 
 Two databases on the test server get the same raw rows: `ls_incr` is built incrementally
 day after day, `ls_full` is rebuilt with --full-refresh each day; the marts are compared.
@@ -101,6 +102,10 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     d2.contact("s5b", "S5@startup.example", title="Founder", created_days_ago=1)
     d2.page("s5b", "/case-studies/y", 2.5)     # late, via a contact that did not exist on day 0
     d2.page("old", "/docs/a", 0.5)
+    d2.page("ghost", "/pricing", 0.5)          # a contact not extracted yet
+    d2.email_event("ghost@softco.example", "click", 0.5)
+    d2.contact("m3", "m3@merge.example", title="CTO", created_days_ago=1)
+    d2.page("m3", "/pricing", 0.2)
     # an updated activity: s1's pricing view re-extracted with a new time and page
     moved = dict(pricing.record, occurredAt=(day2 - timedelta(days=0.5)).isoformat(),
                  properties={"hs_url": "https://example.test/product/z", "hs_page_title": "z"})
@@ -129,6 +134,12 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     d4 = Dataset(as_of=day32)
     d4.form("s3", "webinar_registration", 2)
     d4.page("comp", "/pricing", 1)
+    d4.contact("ghost", "ghost@softco.example", title="CFO", company_id="co-soft", created_days_ago=1)
+    d4.contact("s2", "s2@metal.example", title="CEO", company_id="co-mfg")           # new title
+    d4.company("co-mfg", "Metalworks", "metal.example", "Software", "500")          # new industry
+    d4.contact("s4", "s4@newbank.example", title="Head of Marketing", company_id="co-bank", country="DE")
+    d4.contact("s5", "s5@startup.example", country=None, merged="m3")               # m3 merged into s5
+    d4.contact("old", "ceo@bigsoft.example", title="CEO", company_id="co-big", archived=True)
     _land(d4)
     _build(day32, project_copy, with_tests=True)  # the dbt data tests hold on incremental results
     _compare("day 32")
@@ -140,3 +151,10 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     stud = _fetch("ls_incr", "select count(*) from marts.lead_score_factors f join marts.lead_scores s using (lead_id) "
                              "where s.crm_id = 'stud' and f.factor = 'demo_request'")[0][0]
     assert stud == 1, "the future-dated demo request counts once its time has come"
+    ghost = _fetch("ls_incr", "select f.factor from marts.lead_score_factors f join marts.lead_scores s using (lead_id) "
+                              "where s.crm_id = 'ghost' and f.category = 'engagement' order by 1")
+    assert [r[0] for r in ghost] == ["email_click", "page_pricing"], "activities that arrived before their contact count"
+    assert _fetch("ls_incr", "select count(*) from marts.lead_scores where crm_id in ('old', 'm3')")[0][0] == 0
+    s5 = _fetch("ls_incr", "select count(*) from marts.lead_score_factors f join marts.lead_scores s using (lead_id) "
+                           "where s.crm_id = 's5' and f.factor = 'page_pricing'")[0][0]
+    assert s5 == 1, "the merged contact's activity moved to the survivor's lead"

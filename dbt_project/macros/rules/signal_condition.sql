@@ -37,3 +37,4 @@
         {{ sql_str(c.attribute ~ ' = ') }} || coalesce(l.{{ c.attribute }}::text, '∅') || {{ sql_str(' (' ~ rule_condition_text(c) ~ ')') }}
     {%- endif -%}
 {%- endmacro %}
+

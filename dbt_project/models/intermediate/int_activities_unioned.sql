@@ -10,11 +10,11 @@
 -- here under a new or moved contact (or its email) and every activity of a lead that gained
 -- or lost a contact (merges, email changes), and replaces those activities' rows
 -- (delete+insert on activity_key). Cost follows the new rows, not the history.
--- Known limits (a full refresh corrects both; the DAG's full_refresh param, weekly): rows
--- deleted or quarantined in raw after they landed here stay, and so do the rows of a lead
--- whose every contact was archived (no longer scored, so they count nowhere).
+-- Known limit (a full refresh corrects it; the DAG's full_refresh param, weekly): rows
+-- deleted or quarantined in raw after they landed here stay.
 {%- set streams = [
     ('calls', 'crm_call'), ('meetings', 'crm_meeting'), ('emails', 'crm_email'), ('notes', 'crm_note')] %}
+-- depends_on: {{ ref('stg_hubspot__contacts') }}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -31,10 +31,12 @@
 ]) }}
 
 {%- set since = none %}
+{%- set prev_leads = none %}
 {%- if execute and is_incremental() %}
     {#- a literal (not a subquery) so the planner sees how few raw rows are new -#}
     {%- set since_row = run_query("select to_char(coalesce(max(loaded_at), '-infinity') at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') from " ~ this) %}
     {%- set since = "cast('" ~ since_row.rows[0][0] ~ "' as timestamptz)" %}
+    {%- set prev_leads = adapter.get_relation(this.database, this.schema, 'int_leads_joined') %}
 {%- endif %}
 
 with mapping as (
@@ -55,6 +57,13 @@ affected_leads as (
     union
     select previous_lead_id from mapping
     where previous_lead_id is not null and previous_lead_id is distinct from lead_id
+    {%- if prev_leads is not none %}
+    union
+    -- leads gone since (every contact archived): their activities become unattributed
+    select p.lead_id from {{ prev_leads }} as p
+    where p.crm_id in (select contact_id from {{ ref('stg_hubspot__contacts') }} where extracted_at > {{ since }})
+      and not exists (select 1 from mapping as m where m.lead_id = p.lead_id)
+    {%- endif %}
 ),
 
 rereads as (
@@ -78,8 +87,8 @@ emails as (
     order by email, (lead_id = md5('email:' || email)) desc, is_primary desc
 ),
 
-crm_engagements as (
-    {% for kind, type in streams %}
+crm_engagement_contacts as (
+    {%- for kind, type in streams %}
     select
         'hubspot_{{ kind }}:' || e.{{ kind[:-1] }}_id as activity_key,
         c.contact_id as contact_key,
@@ -96,6 +105,14 @@ crm_engagements as (
     where not e.is_archived
     {{ 'union all' if not loop.last }}
     {% endfor %}
+),
+
+crm_engagements as (
+    -- an engagement associated with two contacts of the same lead counts once
+    select distinct on (coalesce(m.lead_id, '~' || e.contact_key), e.activity_key) e.*
+    from crm_engagement_contacts as e
+    left join mapping as m on m.contact_id = e.contact_key
+    order by coalesce(m.lead_id, '~' || e.contact_key), e.activity_key, e.contact_key
 ),
 
 forms as (
@@ -119,13 +136,14 @@ page_views as (
     select
         'hubspot_page_views:' || p.page_view_id as activity_key,
         p.contact_id as contact_key,
-        case
-            when p.url_path like '/pricing%' then 'page_pricing'
-            when p.url_path like '/case-stud%' then 'page_case_study'
-            when p.url_path like '/product%' then 'page_product'
-            when p.url_path like '/careers%' then 'page_careers'
-            when p.url_path like '/blog%' then 'page_blog'
-            when p.url_path like '/docs%' then 'page_docs'
+        -- one regex, evaluated once (a simple CASE evaluates its operand once)
+        case substring(p.url_path from '^/(pricing|case-stud|product|careers|blog|docs)')
+            when 'pricing' then 'page_pricing'
+            when 'case-stud' then 'page_case_study'
+            when 'product' then 'page_product'
+            when 'careers' then 'page_careers'
+            when 'blog' then 'page_blog'
+            when 'docs' then 'page_docs'
             else 'page_other'
         end as activity_type,
         'hubspot' as activity_source,
@@ -179,13 +197,12 @@ attributed as (
 ),
 
 deduplicated as (
-    -- an engagement associated with two contacts of the same lead counts once
-    select distinct on (coalesce(lead_id, '~' || contact_key), activity_key) *
-    from attributed
+    select *
+    -- `offset 0` keeps this filter above the unions: pushed down into the raw scans it would
+    -- parse every timestamp and URL twice (once to filter, once to output)
+    from (select * from attributed offset 0) as a
     where activity_type is not null and occurred_at is not null and contact_key is not null
-    order by coalesce(lead_id, '~' || contact_key), activity_key, contact_key
 )
-
 {%- if is_incremental() %}
 ,
 

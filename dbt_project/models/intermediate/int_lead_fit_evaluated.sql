@@ -1,9 +1,21 @@
 -- One row per lead and matching fit rule (scoring_rules.yml `fit`), with the points it adds
 -- (negative = penalty) and the attribute value that matched. Fit does not decay.
+-- Incremental: only the leads in int_leads_changed are re-evaluated.
 {%- set rules = scoring_rules() %}
+-- depends_on: {{ ref('int_leads_changed') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{% if is_incremental() %}delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_changed') }}){% endif %}"],
+    post_hook=["create index if not exists int_lead_fit_evaluated_lead on {{ this }} (lead_id)", "analyze {{ this }}"],
+) }}
 
 with leads as (
     select * from {{ ref('int_leads_joined') }}
+    {%- if is_incremental() %}
+    where lead_id in (select lead_id from {{ ref('int_leads_changed') }})
+    {%- endif %}
 )
 
 select

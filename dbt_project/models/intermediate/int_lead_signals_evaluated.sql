@@ -1,19 +1,16 @@
 -- One row per lead: fit and engagement scores (raw and clamped to 0..100), every signal of
 -- scoring_rules.yml as a boolean plus evidence text, the framework criteria and counts,
 -- disqualifiers and the SQL triggers (hand-raise, sequences). Tiers are assigned in lead_scores.
+-- Rebuilt every run (engagement decays and activity windows move with the scoring time); the
+-- attribute-only parts come precomputed from int_lead_attributes_evaluated. A signal's
+-- evidence is its first attribute condition that holds, else its first activity/engagement one.
 {%- set rules = scoring_rules() %}
 {%- set types = rules_activity_types() %}
 {%- set sql_t = rules.tiers.sql %}
 {{ config(post_hook=["create unique index if not exists int_lead_signals_evaluated_pk on {{ this }} (lead_id)"]) }}
 
 with leads as (
-    select * from {{ ref('int_leads_joined') }}
-),
-
-fit as (
-    select lead_id, sum(points) as fit_raw
-    from {{ ref('int_lead_fit_evaluated') }}
-    group by lead_id
+    select * from {{ ref('int_lead_attributes_evaluated') }}
 ),
 
 activity_types as (
@@ -40,12 +37,11 @@ pivoted as (
 scored as (
     select
         l.lead_id,
-        coalesce(fit.fit_raw, 0)::double precision as fit_raw,
-        least(100, greatest(0, coalesce(fit.fit_raw, 0)))::double precision as fit_score,
+        l.fit_raw,
+        least(100, greatest(0, l.fit_raw))::double precision as fit_score,
         coalesce(engagement.engagement_raw, 0)::double precision as engagement_raw,
         least(100, greatest(0, coalesce(engagement.engagement_raw, 0)))::double precision as engagement_score
     from leads as l
-    left join fit on fit.lead_id = l.lead_id
     left join engagement on engagement.lead_id = l.lead_id
 ),
 
@@ -59,14 +55,12 @@ evaluated as (
 
         -- signals
         {%- for s, conds in rules.signals.items() %}
-        ({% for c in conds %}{{ signal_condition(c, rules) }}{{ ' or ' if not loop.last }}{% endfor %}) as signal_{{ s }},
-        (case {% for c in conds %}when {{ signal_condition(c, rules) }} then {{ signal_evidence(c, rules) }} {% endfor %}end) as evidence_{{ s }},
+        {%- set dyn = [] %}
+        {%- for c in conds if 'activity' in c or 'engagement_gte' in c %}{% do dyn.append(c) %}{% endfor %}
+        (l.attr_{{ s }}{% for c in dyn %} or {{ signal_condition(c, rules) }}{% endfor %}) as signal_{{ s }},
+        (case when l.attr_{{ s }} then l.attr_evidence_{{ s }} {% for c in dyn %}when {{ signal_condition(c, rules) }} then {{ signal_evidence(c, rules) }} {% endfor %}end) as evidence_{{ s }},
         {%- endfor %}
-
-        -- disqualifiers
-        {%- for d in rules.get('disqualifiers', []) %}
-        case when {{ rule_condition(d, rules, 'l') }} then {{ sql_str(d.name ~ ': ') }} || coalesce(l.{{ d.attribute }}::text, '∅') end as disqualifier_{{ loop.index }},
-        {%- endfor %}
+        l.disqualified_by,
 
         -- SQL triggers
         {%- if sql_t.get('hand_raise') is mapping %}
@@ -109,7 +103,7 @@ select
     {%- endfor %}
     ({% for crit, sig in criteria.items() %}signal_{{ sig }}::int{{ ' + ' if not loop.last }}{% endfor %}) as {{ f }}_met,
     {%- endfor %}
-    nullif(concat_ws('; '{% for d in rules.get('disqualifiers', []) %}, disqualifier_{{ loop.index }}{% endfor %}), '') as disqualified_by,
+    disqualified_by,
     hand_raise,
     nullif(sequence_matched, '') as sequence_matched
 from evaluated

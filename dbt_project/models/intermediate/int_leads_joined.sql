@@ -1,9 +1,22 @@
 -- One row per lead: the primary contact's CRM fields (gaps filled from the lead's other
 -- contacts), its company, and the latest stated form answers (up to the scoring time).
-{{ config(post_hook=["create unique index if not exists int_leads_joined_pk on {{ this }} (lead_id)"]) }}
+-- Incremental: only the leads in int_leads_changed are recomputed (their rows deleted first,
+-- so a lead that no longer exists disappears).
+-- depends_on: {{ ref('int_leads_changed') }}
+-- depends_on: {{ ref('int_activities_unioned') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{% if is_incremental() %}delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_changed') }}){% endif %}"],
+    post_hook=["create unique index if not exists int_leads_joined_pk on {{ this }} (lead_id)", "analyze {{ this }}"],
+) }}
 
 with mapping as (
     select * from {{ ref('int_contacts_mapped_to_leads') }}
+    {%- if is_incremental() %}
+    where lead_id in (select lead_id from {{ ref('int_leads_changed') }})
+    {%- endif %}
 ),
 
 contacts as (
@@ -39,6 +52,14 @@ forms as (
     from {{ ref('stg_hubspot__form_submissions') }} as f
     join mapping on mapping.contact_id = f.contact_id
     where f.occurred_at <= {{ as_of() }}
+    {%- if is_incremental() %}
+      -- the changed leads' forms, looked up by primary key
+      and f.form_submission_id in (
+          select substr(activity_key, length('hubspot_form_submissions:') + 1)
+          from {{ ref('int_activities_unioned') }}
+          where lead_id in (select lead_id from {{ ref('int_leads_changed') }})
+            and starts_with(activity_key, 'hubspot_form_submissions:'))
+    {%- endif %}
 ),
 
 form_answers as (

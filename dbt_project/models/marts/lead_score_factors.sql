@@ -3,10 +3,12 @@
 -- rows make the 0..100 bounds exact), and over all rows = total_score. Framework evidence and
 -- disqualifiers are rows with 0 points.
 {%- set rules = scoring_rules() %}
-{{ config(post_hook=[
-    "create unique index if not exists lead_score_factors_pk on {{ this }} (factor_id)",
-    "create index if not exists lead_score_factors_lead on {{ this }} (lead_id)",
-]) }}
+--
+-- A view over the stored parts (fit rules, decay state, signals; all indexed by lead_id), not a
+-- table: the breakdown has about 20 rows per lead, and rewriting all of them every day would
+-- cost more than the rest of the daily run. Reading one lead (`leadscore explain`) is an
+-- index lookup; the view is recreated by every run, so it always shows that run's scoring time.
+{{ config(materialized='view') }}
 
 with signals as (
     select * from {{ ref('int_lead_signals_evaluated') }}

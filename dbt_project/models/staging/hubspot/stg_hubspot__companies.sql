@@ -28,7 +28,8 @@ renamed as (
         ) as updated_at,
 
         -- flags
-        (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false)) as is_archived
+        (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false)) as is_archived,
+        source._extracted_at as extracted_at
 
     from source
     where {{ not_quarantined('hubspot_companies') }}

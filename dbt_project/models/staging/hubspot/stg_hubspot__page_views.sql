@@ -10,7 +10,7 @@ renamed as (
 
         -- page
         {{ clean_text("source.record -> 'properties' ->> 'hs_url'") }} as url,
-        lower(coalesce(substring(source.record -> 'properties' ->> 'hs_url' from '^(?:https?://[^/]+)?(/[^?#]*)'), '/')) as url_path,
+        {{ url_path("(source.record -> 'properties' ->> 'hs_url')") }} as url_path,
         {{ clean_text("source.record -> 'properties' ->> 'hs_page_title'") }} as page_title,
 
         -- timestamps

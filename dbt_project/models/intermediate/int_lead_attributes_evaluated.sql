@@ -1,0 +1,51 @@
+-- One row per lead: what the lead's attributes alone decide, evaluated only when the lead
+-- changes (int_leads_changed): the raw fit score (sum of int_lead_fit_evaluated), every
+-- signal's attribute conditions (boolean + evidence text) and the disqualifiers.
+-- int_lead_signals_evaluated adds the time-dependent parts (activity and engagement
+-- conditions) every day.
+{%- set rules = scoring_rules() %}
+-- depends_on: {{ ref('int_leads_changed') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{% if is_incremental() %}delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_changed') }}){% endif %}"],
+    post_hook=["create unique index if not exists int_lead_attributes_evaluated_pk on {{ this }} (lead_id)", "analyze {{ this }}"],
+) }}
+
+with leads as (
+    select * from {{ ref('int_leads_joined') }}
+    {%- if is_incremental() %}
+    where lead_id in (select lead_id from {{ ref('int_leads_changed') }})
+    {%- endif %}
+),
+
+fit as (
+    select lead_id, sum(points) as fit_raw
+    from {{ ref('int_lead_fit_evaluated') }}
+    {%- if is_incremental() %}
+    where lead_id in (select lead_id from {{ ref('int_leads_changed') }})
+    {%- endif %}
+    group by lead_id
+)
+
+select
+    l.lead_id,
+    coalesce(fit.fit_raw, 0)::double precision as fit_raw,
+    {%- for s, conds in rules.signals.items() %}
+    {%- set attr = [] %}
+    {%- for c in conds if 'activity' not in c and 'engagement_gte' not in c %}{% do attr.append(c) %}{% endfor %}
+    {%- if attr %}
+    ({% for c in attr %}{{ rule_condition(c, rules, 'l') }}{{ ' or ' if not loop.last }}{% endfor %}) as attr_{{ s }},
+    (case {% for c in attr %}when {{ rule_condition(c, rules, 'l') }} then {{ signal_evidence(c, rules) }} {% endfor %}end) as attr_evidence_{{ s }},
+    {%- else %}
+    false as attr_{{ s }},
+    null::text as attr_evidence_{{ s }},
+    {%- endif %}
+    {%- endfor %}
+    nullif(concat_ws('; '
+    {%- for d in rules.get('disqualifiers', []) %},
+        case when {{ rule_condition(d, rules, 'l') }} then {{ sql_str(d.name ~ ': ') }} || coalesce(l.{{ d.attribute }}::text, '∅') end
+    {%- endfor %}), '') as disqualified_by
+from leads as l
+left join fit on fit.lead_id = l.lead_id
