@@ -1,5 +1,5 @@
-{#- SQL for a signal / tier condition over: `l` (int_leads_joined), `t` (per-lead pivot with
-    last_<type>/first_<type> columns) and `e` (engagement_score). -#}
+{#- SQL for a signal / tier condition over: `l` (int_leads_joined; attribute conditions) and
+    `t` (per-lead row with last_<type>/first_<type> columns and engagement_score). -#}
 
 {% macro activity_last_at(types) -%}
     {%- if types | length == 1 -%}t.last_{{ types[0] }}{%- else -%}greatest({% for x in types %}t.last_{{ x }}{{ ', ' if not loop.last }}{% endfor %}){%- endif -%}
@@ -21,7 +21,7 @@
     {%- if 'activity' in c -%}
         {{ activity_within(c.activity, c.get('within_days')) }}
     {%- elif 'engagement_gte' in c -%}
-        coalesce(e.engagement_score >= {{ c.engagement_gte }}, false)
+        coalesce(t.engagement_score >= {{ c.engagement_gte }}, false)
     {%- else -%}
         {{ rule_condition(c, rules, 'l') }}
     {%- endif -%}
@@ -32,7 +32,7 @@
     {%- if 'activity' in c -%}
         {{ sql_str((c.activity | join('/')) ~ (' within ' ~ c.within_days ~ ' days' if c.get('within_days') is not none else '') ~ ', last ') }} || to_char({{ activity_last_at(c.activity) }} at time zone 'UTC', 'YYYY-MM-DD')
     {%- elif 'engagement_gte' in c -%}
-        'engagement_score ' || round(e.engagement_score::numeric, 1)::text || ' >= {{ c.engagement_gte }}'
+        'engagement_score ' || round(t.engagement_score::numeric, 1)::text || ' >= {{ c.engagement_gte }}'
     {%- else -%}
         {{ sql_str(c.attribute ~ ' = ') }} || coalesce(l.{{ c.attribute }}::text, '∅') || {{ sql_str(' (' ~ rule_condition_text(c) ~ ')') }}
     {%- endif -%}

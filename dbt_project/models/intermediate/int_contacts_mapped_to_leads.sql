@@ -1,6 +1,7 @@
 -- One row per CRM contact id (including merged-away and archived ids) → the lead it belongs to.
 -- Merged contacts fold into their survivor (hs_merged_object_ids); contacts sharing an email
 -- are one lead; the lead's primary contact (crm_id) is the earliest-created active one.
+{{ config(post_hook=["analyze {{ this }}"]) }}
 with contacts as (
     select * from {{ ref('stg_hubspot__contacts') }}
 ),

@@ -17,9 +17,10 @@ with rule_params (activity_type, points, half_life_days, window_days, cap) as (
 ),
 
 state as (
+    -- may still hold rows of a lead that no longer exists (until the next full recompute):
+    -- readers join to the leads they report on
     select s.*
     from {{ ref('int_lead_activity_state') }} as s
-    join {{ ref('int_leads_joined') }} as l on l.lead_id = s.lead_id
     where s.activity_type <> '_none'
 ),
 

@@ -24,8 +24,6 @@
 {%- set rules = scoring_rules() %}
 {%- set version = rules_version() %}
 {%- set windows = rules.activities.values() | selectattr('window_days', 'defined') | map(attribute='window_days') | reject('none') | list %}
-{%- set max_window = windows | max if windows else 0 %}
-{%- set min_window = windows | min if windows else 0 %}
 {%- set runs_table = '{{ this.schema }}.int_lead_activity_state_runs' %}
 {{ config(
     materialized='incremental',
@@ -128,8 +126,9 @@ leaving as (
       and a.occurred_at <= {{ t0 }}
       and a.occurred_at >= {{ t0 }} - a.window_days * interval '1 day'
       and a.occurred_at < {{ as_of() }} - a.window_days * interval '1 day'
-      and a.occurred_at >= {{ t0 }} - interval '{{ max_window }} days'
-      and a.occurred_at < {{ as_of() }} - interval '{{ min_window }} days'
+      -- the same test per window length, as index ranges on occurred_at (each one day wide
+      -- on a daily run)
+      and ({% for w in windows | unique %}(a.occurred_at >= {{ t0 }} - interval '{{ w }} days' and a.occurred_at < {{ as_of() }} - interval '{{ w }} days'){{ ' or ' if not loop.last }}{% endfor %}{{ 'false' if not windows }})
       and a.loaded_at <= {{ w0 }}
       and not exists (select 1 from recompute_leads as r where r.lead_id = a.lead_id)
 ),

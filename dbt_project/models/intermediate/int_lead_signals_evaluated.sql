@@ -1,13 +1,21 @@
 -- One row per lead: fit and engagement scores (raw and clamped to 0..100), every signal of
 -- scoring_rules.yml as a boolean plus evidence text, the framework criteria and counts,
 -- disqualifiers and the SQL triggers (hand-raise, sequences). Tiers are assigned in lead_scores.
--- Rebuilt every run (engagement decays and activity windows move with the scoring time); the
--- attribute-only parts come precomputed from int_lead_attributes_evaluated. A signal's
--- evidence is its first attribute condition that holds, else its first activity/engagement one.
+-- A view: engagement decays and activity windows move with the scoring time, so this changes
+-- daily for every engaged lead; lead_scores reads it once per run and lead_score_factors per
+-- lead. The attribute-only parts come precomputed from int_lead_attributes_evaluated. A
+-- signal's evidence is its first attribute condition that holds, else its first
+-- activity/engagement one.
 {%- set rules = scoring_rules() %}
-{%- set types = rules_activity_types() %}
 {%- set sql_t = rules.tiers.sql %}
-{{ config(post_hook=["create unique index if not exists int_lead_signals_evaluated_pk on {{ this }} (lead_id)"]) }}
+{#- the activity types some signal or tier trigger looks at (only those are pivoted) -#}
+{%- set types = [] %}
+{%- set lists = [] %}
+{%- for conds in rules.signals.values() %}{% for c in conds if 'activity' in c %}{% do lists.append(c.activity) %}{% endfor %}{% endfor %}
+{%- if sql_t.get('hand_raise') is mapping %}{% do lists.append(sql_t.hand_raise.activity) %}{% endif %}
+{%- for q in sql_t.get('sequences', []) %}{% do lists.append(q.first) %}{% do lists.append(q.then) %}{% endfor %}
+{%- for l in lists %}{% for x in l if x not in types %}{% do types.append(x) %}{% endfor %}{% endfor %}
+{{ config(materialized='view') }}
 
 with leads as (
     select * from {{ ref('int_lead_attributes_evaluated') }}
@@ -17,50 +25,51 @@ activity_types as (
     select * from {{ ref('int_lead_activities_aggregated') }}
 ),
 
-engagement as (
-    select lead_id, sum(points) as engagement_raw
-    from activity_types
-    group by lead_id
-),
-
 pivoted as (
+    -- one pass: the engagement sum and, per type a rule looks at, the first and last time
     select
         lead_id,
         {%- for x in types %}
         max(last_at) filter (where activity_type = '{{ x }}') as last_{{ x }},
-        min(first_at) filter (where activity_type = '{{ x }}') as first_{{ x }}{{ ',' if not loop.last }}
+        min(first_at) filter (where activity_type = '{{ x }}') as first_{{ x }},
         {%- endfor %}
+        sum(points) as engagement_raw
     from activity_types
     group by lead_id
 ),
 
 scored as (
+    -- every CTE is read once, so a filter on lead_id (lead_score_factors for one lead) reaches
+    -- the indexes of the tables below
     select
-        l.lead_id,
-        l.fit_raw,
+        l.*,
+        {%- for x in types %}
+        t.last_{{ x }},
+        t.first_{{ x }},
+        {%- endfor %}
         least(100, greatest(0, l.fit_raw))::double precision as fit_score,
-        coalesce(engagement.engagement_raw, 0)::double precision as engagement_raw,
-        least(100, greatest(0, coalesce(engagement.engagement_raw, 0)))::double precision as engagement_score
+        coalesce(t.engagement_raw, 0)::double precision as engagement_raw,
+        least(100, greatest(0, coalesce(t.engagement_raw, 0)))::double precision as engagement_score
     from leads as l
-    left join engagement on engagement.lead_id = l.lead_id
+    left join pivoted as t on t.lead_id = l.lead_id
 ),
 
 evaluated as (
     select
-        l.lead_id,
-        e.fit_raw,
-        e.fit_score,
-        e.engagement_raw,
-        e.engagement_score,
+        t.lead_id,
+        t.fit_raw,
+        t.fit_score,
+        t.engagement_raw,
+        t.engagement_score,
 
         -- signals
         {%- for s, conds in rules.signals.items() %}
         {%- set dyn = [] %}
         {%- for c in conds if 'activity' in c or 'engagement_gte' in c %}{% do dyn.append(c) %}{% endfor %}
-        (l.attr_{{ s }}{% for c in dyn %} or {{ signal_condition(c, rules) }}{% endfor %}) as signal_{{ s }},
-        (case when l.attr_{{ s }} then l.attr_evidence_{{ s }} {% for c in dyn %}when {{ signal_condition(c, rules) }} then {{ signal_evidence(c, rules) }} {% endfor %}end) as evidence_{{ s }},
+        (t.attr_{{ s }}{% for c in dyn %} or {{ signal_condition(c, rules) }}{% endfor %}) as signal_{{ s }},
+        (case when t.attr_{{ s }} then t.attr_evidence_{{ s }} {% for c in dyn %}when {{ signal_condition(c, rules) }} then {{ signal_evidence(c, rules) }} {% endfor %}end) as evidence_{{ s }},
         {%- endfor %}
-        l.disqualified_by,
+        t.disqualified_by,
 
         -- SQL triggers
         {%- if sql_t.get('hand_raise') is mapping %}
@@ -77,14 +86,12 @@ evaluated as (
             case when {{ activity_within(q.then, q.within_days) }}
                   and {{ activity_within(q.first, q.within_days) }}
                   and {{ activity_first_at(q.first) }} < {{ activity_last_at(q.then) }}
-                  and e.fit_score >= {{ q.get('min_fit', 0) }}
+                  and t.fit_score >= {{ q.get('min_fit', 0) }}
                  then {{ sql_str(q.name ~ ' (' ~ (q.first | join('/')) ~ ' then ' ~ (q.then | join('/')) ~ ' within ' ~ q.within_days ~ ' days)') }} end
         {%- endfor %}
         ) as sequence_matched
 
-    from leads as l
-    join scored as e on e.lead_id = l.lead_id
-    left join pivoted as t on t.lead_id = l.lead_id
+    from scored as t
 )
 
 select

@@ -25,18 +25,6 @@ fit_rules as (
     from {{ ref('int_lead_fit_evaluated') }}
 ),
 
-fit_clamp as (
-    select
-        lead_id,
-        'fit' as category,
-        'fit' as score_component,
-        'fit_clamp' as factor,
-        'fit score kept within 0..100 (raw ' || round(fit_raw::numeric, 2) || ')' as detail,
-        fit_score - fit_raw as points
-    from signals
-    where fit_score <> fit_raw
-),
-
 engagement_types as (
     select
         lead_id,
@@ -53,46 +41,35 @@ engagement_types as (
         points
     from {{ ref('int_lead_activities_aggregated') }}
     where points <> 0
+      and lead_id in (select lead_id from {{ ref('int_leads_joined') }})
 ),
 
-engagement_clamp as (
-    select
-        lead_id,
-        'engagement' as category,
-        'engagement' as score_component,
-        'engagement_clamp' as factor,
-        'engagement score kept within 0..100 (raw ' || round(engagement_raw::numeric, 2) || ')' as detail,
-        engagement_score - engagement_raw as points
-    from signals
-    where engagement_score <> engagement_raw
-),
-
-frameworks as (
-    {%- for f, criteria in rules.frameworks.items() %}
-    {%- set outer = loop %}
-    {%- for crit, sig in criteria.items() %}
-    select lead_id, 'framework' as category, 'none' as score_component, '{{ f }}.{{ crit }}' as factor,
-           evidence_{{ sig }} as detail, 0::double precision as points
-    from signals where signal_{{ sig }}
-    {{ 'union all' if not (outer.last and loop.last) }}
-    {%- endfor %}
-    {%- endfor %}
-),
-
-disqualifiers as (
-    select lead_id, 'penalty' as category, 'none' as score_component, 'disqualifier' as factor,
-           disqualified_by as detail, 0::double precision as points
-    from signals
-    where disqualified_by is not null
+per_lead as (
+    -- the clamps, framework evidence and disqualifiers, unpivoted from the lead's one signals
+    -- row (read once, so a filter on lead_id reaches the indexes below)
+    select s.lead_id, v.category, v.score_component, v.factor, v.detail, v.points
+    from signals as s
+    cross join lateral (
+        values
+        ('fit', 'fit', 'fit_clamp', 'fit score kept within 0..100 (raw ' || round(s.fit_raw::numeric, 2) || ')',
+         s.fit_score - s.fit_raw, s.fit_score <> s.fit_raw),
+        ('engagement', 'engagement', 'engagement_clamp',
+         'engagement score kept within 0..100 (raw ' || round(s.engagement_raw::numeric, 2) || ')',
+         s.engagement_score - s.engagement_raw, s.engagement_score <> s.engagement_raw),
+        {%- for f, criteria in rules.frameworks.items() %}
+        {%- for crit, sig in criteria.items() %}
+        ('framework', 'none', '{{ f }}.{{ crit }}', s.evidence_{{ sig }}, 0::double precision, s.signal_{{ sig }}),
+        {%- endfor %}
+        {%- endfor %}
+        ('penalty', 'none', 'disqualifier', s.disqualified_by, 0::double precision, s.disqualified_by is not null)
+    ) as v (category, score_component, factor, detail, points, applies)
+    where v.applies
 ),
 
 unioned as (
     select * from fit_rules
-    union all select * from fit_clamp
     union all select * from engagement_types
-    union all select * from engagement_clamp
-    union all select * from frameworks
-    union all select * from disqualifiers
+    union all select * from per_lead
 )
 
 select
