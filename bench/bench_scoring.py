@@ -15,6 +15,7 @@ The raw tables are vacuumed and analysed after loading, as autovacuum would leav
 """
 from __future__ import annotations
 
+import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -188,7 +189,7 @@ def _timed_dbt(args: list[str], as_of: datetime) -> tuple[float, dict[str, float
 
 
 def _median(samples: list[float]) -> float:
-    return sorted(samples)[len(samples) // 2]
+    return statistics.median(samples)
 
 
 def run(scale: str) -> dict[str, dict]:

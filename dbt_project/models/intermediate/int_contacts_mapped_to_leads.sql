@@ -1,10 +1,80 @@
 -- One row per CRM contact id (including merged-away and archived ids) → the lead it belongs to.
 -- Merged contacts fold into their survivor (hs_merged_object_ids); contacts sharing an email
 -- are one lead; the lead's primary contact (crm_id) is the earliest-created active one.
-{{ config(post_hook=["analyze {{ this }}"]) }}
-with contacts as (
+--
+-- Incremental: a daily run recomputes only the contacts of the leads touched by contacts
+-- extracted since the newest extracted_at here (their old and new leads, the contacts merged
+-- into them or that they list as merged), so it reads a few contacts, not all of them.
+-- Contacts left without a lead (every contact of it archived or quarantined) are deleted.
+-- previous_lead_id is the lead a recomputed contact had before this run; rows not recomputed
+-- are reset to "not moved" (previous_lead_id = lead_id) first.
+{%- set previous = load_relation(this) %}
+{%- set since = none %}
+{%- if execute and is_incremental() %}
+    {%- set since_row = run_query("select to_char(coalesce(max(extracted_at), '-infinity') at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') from " ~ this) %}
+    {%- set since = "cast('" ~ since_row.rows[0][0] ~ "' as timestamptz)" %}
+{%- endif %}
+-- depends_on: {{ source('hubspot', 'hubspot_contacts') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='contact_id',
+    on_schema_change='fail',
+    pre_hook=["{% if is_incremental() %}update {{ this }} set previous_lead_id = lead_id where previous_lead_id is distinct from lead_id{% endif %}"],
+    post_hook=[
+        "delete from {{ this }} where lead_id is null",
+        "create unique index if not exists int_contacts_mapped_to_leads_pk on {{ this }} (contact_id)",
+        "create index if not exists int_contacts_mapped_to_leads_lead on {{ this }} (lead_id)",
+        "create index if not exists int_contacts_mapped_to_leads_survivor on {{ this }} (survivor_id)",
+        "analyze {{ this }}",
+    ],
+) }}
+
+with
+{% if is_incremental() -%}
+changed as (
+    -- contacts loaded since the previous run (quarantined ones too: they may leave a lead)
+    select id as contact_id from {{ source('hubspot', 'hubspot_contacts') }}
+    where _extracted_at > {{ since }}
+),
+
+changed_merges as (
+    select m.contact_id
+    from {{ ref('stg_hubspot__contacts') }} as c
+    cross join lateral unnest(c.merged_contact_ids) as m(contact_id)
+    where c.contact_id in (select contact_id from changed)
+),
+
+touched_leads as (
+    -- the old leads of changed contacts, of contacts merged into them or listed as merged
+    select lead_id from {{ this }}
+    where contact_id in (select contact_id from changed)
+       or survivor_id in (select contact_id from changed)
+       or contact_id in (select contact_id from changed_merges)
+    union
+    -- the leads changed contacts key into now
+    select md5(coalesce('email:' || c.email, 'crm:' || c.contact_id))
+    from {{ ref('stg_hubspot__contacts') }} as c
+    where c.contact_id in (select contact_id from changed)
+),
+
+recompute_ids as (
+    select contact_id from {{ this }} where lead_id in (select lead_id from touched_leads)
+    union
+    select contact_id from changed
+    union
+    select contact_id from changed_merges
+),
+
+contacts as (
+    select * from {{ ref('stg_hubspot__contacts') }}
+    where contact_id in (select contact_id from recompute_ids)
+),
+{%- else -%}
+contacts as (
     select * from {{ ref('stg_hubspot__contacts') }}
 ),
+{%- endif %}
 
 merged_into as (
     -- every id listed in a survivor's hs_merged_object_ids
@@ -60,23 +130,45 @@ leads as (
     from keyed
     group by lead_key
     having bool_or(not survivor_archived)
+),
+
+mapped as (
+    select
+        keyed.contact_id,
+        leads.lead_id,
+        leads.crm_id,
+        keyed.survivor_id,
+        keyed.was_merged,
+        keyed.contact_id = leads.crm_id as is_primary,
+        -- the contact's own normalised email (Mailchimp events attribute through it)
+        c.email,
+        c.extracted_at
+    from keyed
+    join leads on leads.lead_key = keyed.lead_key
+    join contacts as c on c.contact_id = keyed.contact_id
+    {%- if is_incremental() %}
+    union all
+    -- recomputed contacts without a lead now: a row (deleted by the post-hook) so that
+    -- delete+insert removes their old row
+    select r.contact_id, null, null, null, null, null, null, null
+    from recompute_ids as r
+    where not exists (
+        select 1 from keyed join leads on leads.lead_key = keyed.lead_key
+        where keyed.contact_id = r.contact_id)
+    {%- endif %}
 )
 
-{%- set previous = load_relation(this) %}
 select
-    keyed.contact_id,
-    leads.lead_id,
-    leads.crm_id,
-    keyed.survivor_id,
-    keyed.was_merged,
-    keyed.contact_id = leads.crm_id as is_primary,
-    -- the contact's own normalised email (Mailchimp events attribute through it)
-    c.email,
-    -- the lead this contact belonged to in the previous run (incremental scoring recomputes
-    -- both leads when a merge or an email change moves a contact)
+    mapped.contact_id,
+    mapped.lead_id,
+    mapped.crm_id,
+    mapped.survivor_id,
+    mapped.was_merged,
+    mapped.is_primary,
+    mapped.email,
+    -- the lead this contact belonged to before this run (incremental scoring recomputes both
+    -- leads when a merge or an email change moves a contact)
     {% if previous is not none %}previous.lead_id{% else %}null::text{% endif %} as previous_lead_id,
-    c.extracted_at
-from keyed
-join leads on leads.lead_key = keyed.lead_key
-join contacts as c on c.contact_id = keyed.contact_id
-{% if previous is not none %}left join {{ previous }} as previous on previous.contact_id = keyed.contact_id{% endif %}
+    mapped.extracted_at
+from mapped
+{% if previous is not none %}left join {{ previous }} as previous on previous.contact_id = mapped.contact_id{% endif %}

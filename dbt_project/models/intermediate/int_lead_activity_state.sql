@@ -85,11 +85,7 @@ activities as not materialized (
       and a.lead_id is not null
 ),
 
-{% if mode == 'full' %}
-recompute_leads as (
-    select distinct lead_id from activities
-),
-{% else %}
+{% if mode != 'full' %}
 recompute_leads as (
     -- activities counted before that changed since (re-extracted with new values)
     select lead_id from activities where loaded_at > {{ w0 }} and first_loaded_at <= {{ w0 }}
@@ -197,7 +193,9 @@ recomputed as (
                  else a.points * power(0.5::double precision, {{ age_days('a.occurred_at') }} / a.half_life_days) end
         ) filter (where a.window_days is null or a.occurred_at >= {{ as_of() }} - a.window_days * interval '1 day'), 0) as decayed_ref
     from activities as a
+    {%- if mode != 'full' %}
     where a.lead_id in (select lead_id from recompute_leads)
+    {%- endif %}
     group by a.lead_id, a.activity_type
 ),
 

@@ -8,7 +8,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=["{% if is_incremental() %}delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_changed') }}){% endif %}"],
-    post_hook=["create index if not exists int_lead_fit_evaluated_lead on {{ this }} (lead_id)", "analyze {{ this }}"],
+    post_hook=["{{ leads_changed_consumed() }}", "create index if not exists int_lead_fit_evaluated_lead on {{ this }} (lead_id)", "analyze {{ this }}"],
 ) }}
 
 with leads as (

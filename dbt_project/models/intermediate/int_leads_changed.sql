@@ -8,8 +8,10 @@
 -- lead may be gone: every contact archived), its company was re-extracted, or a form of its
 -- was loaded or came due (form answers count up to the scoring time).
 -- Every lead is listed (mode 'full') on the first run, `--full-refresh`, a rules change, or a
--- scoring time earlier than the previous one. The watermark is recorded here and confirmed
--- by lead_scores' post-hook, so a run that fails midway is redone from the older watermark.
+-- scoring time earlier than the previous one. The watermark is recorded here; each model that
+-- consumes this list confirms it (macro leads_changed_consumed), and the next run starts from
+-- the newest watermark all of them confirmed, so a run that fails midway is redone. (Each
+-- model confirms by itself because Cosmos runs every model as its own dbt invocation.)
 {%- set version = rules_version() %}
 {%- set runs_table = this.schema ~ '.int_leads_changed_runs' %}
 -- depends_on: {{ ref('int_activities_unioned') }}
@@ -18,7 +20,7 @@
 -- depends_on: {{ source('hubspot', 'hubspot_companies') }}
 {{ config(
     materialized='table',
-    pre_hook=["create table if not exists " ~ runs_table ~ " (invocation_id text primary key, as_of timestamptz, watermark timestamptz, rules_version text, mode text, is_complete boolean not null default false, recorded_at timestamptz default now())"],
+    pre_hook=["create table if not exists " ~ runs_table ~ " (invocation_id text primary key, as_of timestamptz, watermark timestamptz, rules_version text, mode text, consumed_by text[] not null default '{}', recorded_at timestamptz default now())"],
     post_hook=[
         "create index if not exists int_leads_changed_lead on {{ this }} (lead_id)",
         "analyze {{ this }}",
@@ -34,7 +36,7 @@
     {%- set prev_leads = adapter.get_relation(this.database, this.schema, 'int_leads_joined') %}
     {%- set exists = run_query("select to_regclass('" ~ runs_table ~ "') is not null").rows[0][0] %}
     {%- if exists and prev_leads is not none and not flags.FULL_REFRESH %}
-        {%- set prev = run_query("select to_char(as_of at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), to_char(watermark at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), rules_version, as_of <= " ~ as_of() ~ " from " ~ runs_table ~ " where is_complete order by recorded_at desc limit 1") %}
+        {%- set prev = run_query("select to_char(as_of at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), to_char(watermark at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), rules_version, as_of <= " ~ as_of() ~ " from " ~ runs_table ~ " where consumed_by @> array['int_leads_joined', 'int_lead_fit_evaluated', 'int_lead_attributes_evaluated'] order by recorded_at desc limit 1") %}
         {%- if prev.rows | length == 1 and prev.rows[0][2] == version and prev.rows[0][3] and prev.rows[0][1] is not none %}
             {%- set mode = 'incremental' %}
             {%- set t0 = "cast('" ~ prev.rows[0][0] ~ "' as timestamptz)" %}
@@ -47,7 +49,7 @@
         {%- set w1 = "cast('" ~ w1_row.rows[0][0] ~ "' as timestamptz)" %}
     {%- endif %}
     {{ log("int_leads_changed: " ~ mode ~ " (rules " ~ version ~ ")", info=True) }}
-    {% do run_query("create table if not exists " ~ runs_table ~ " (invocation_id text primary key, as_of timestamptz, watermark timestamptz, rules_version text, mode text, is_complete boolean not null default false, recorded_at timestamptz default now())") %}
+    {% do run_query("create table if not exists " ~ runs_table ~ " (invocation_id text primary key, as_of timestamptz, watermark timestamptz, rules_version text, mode text, consumed_by text[] not null default '{}', recorded_at timestamptz default now())") %}
     {% do run_query("insert into " ~ runs_table ~ " (invocation_id, as_of, watermark, rules_version, mode) values ('" ~ invocation_id ~ "', " ~ as_of() ~ ", " ~ w1 ~ ", '" ~ version ~ "', '" ~ mode ~ "') on conflict (invocation_id) do update set as_of = excluded.as_of, watermark = excluded.watermark, rules_version = excluded.rules_version, mode = excluded.mode") %}
 {%- endif %}
 

@@ -9,7 +9,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=["{% if is_incremental() %}delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_changed') }}){% endif %}"],
-    post_hook=["create unique index if not exists int_leads_joined_pk on {{ this }} (lead_id)", "analyze {{ this }}"],
+    post_hook=["{{ leads_changed_consumed() }}", "create unique index if not exists int_leads_joined_pk on {{ this }} (lead_id)", "analyze {{ this }}"],
 ) }}
 
 with mapping as (

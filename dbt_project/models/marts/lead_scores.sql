@@ -11,7 +11,6 @@
     "create index if not exists lead_scores_crm_id on {{ this }} (crm_id)",
     "create index if not exists lead_scores_email on {{ this }} (email)",
     "analyze {{ this }}",
-    "update {{ ref('int_leads_changed').schema }}.int_leads_changed_runs set is_complete = true where invocation_id = '{{ invocation_id }}'",
 ]) }}
 
 with leads as (
