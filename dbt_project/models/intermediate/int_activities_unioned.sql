@@ -22,11 +22,13 @@
     on_schema_change='fail',
     pre_hook=["set maintenance_work_mem = '{{ var(\"maintenance_work_mem\") }}'"],
     post_hook=[
-    "create index if not exists int_activities_unioned_lead on {{ this }} (lead_id, activity_type, occurred_at)",
+    "create index if not exists int_activities_unioned_lead_id on {{ this }} (lead_id)",
     "create index if not exists int_activities_unioned_occurred on {{ this }} (occurred_at)",
     "create index if not exists int_activities_unioned_loaded on {{ this }} (loaded_at)",
     "create index if not exists int_activities_unioned_key on {{ this }} (activity_key)",
-    "create index if not exists int_activities_unioned_contact on {{ this }} (contact_key)",
+    "create index if not exists int_activities_unioned_unattributed on {{ this }} (contact_key) where lead_id is null",
+    "drop index if exists {{ this.schema }}.int_activities_unioned_lead",
+    "drop index if exists {{ this.schema }}.int_activities_unioned_contact",
     "analyze {{ this }}",
 ]) }}
 
@@ -67,10 +69,10 @@ affected_leads as (
 ),
 
 rereads as (
-    -- activities stored here under a changed contact or email (also unattributed ones),
-    -- or under a lead that gained or lost a contact
+    -- unattributed activities of a new or moved contact (or its email), and every activity of
+    -- a lead that gained or lost a contact
     select activity_key from {{ this }}
-    where contact_key in (select contact_key from changed_keys)
+    where lead_id is null and contact_key in (select contact_key from changed_keys)
     union
     select activity_key from {{ this }}
     where lead_id in (select lead_id from affected_leads)

@@ -21,7 +21,7 @@ state as (
     -- readers join to the leads they report on
     select s.*
     from {{ ref('int_lead_activity_state') }} as s
-    where s.activity_type <> '_none'
+    where s.activity_count > 0
 ),
 
 decayed as (

@@ -3,7 +3,8 @@
 -- Exponential decay is memoryless: the decayed sum at T1 is the sum at T0 times
 -- 0.5^((T1 - T0) / half-life) plus the new activities' decayed points. A daily run therefore
 -- only touches leads with something new, and never rescans the others:
---   * re-based leads: their previous state rows are decayed to T1 (sum × 0.5^(Δt / half-life))
+--   * re-based rows (lead × activity type, only those with changes): the previous state row is
+--     decayed to T1 (sum × 0.5^(Δt / half-life))
 --     plus the activities first loaded since the previous run's watermark (late arrivals
 --     too: a sum of decayed points does not depend on arrival order), plus activities loaded
 --     earlier that came due in (T0, T1] (future-dated rows), minus windowed activities that
@@ -11,8 +12,9 @@
 --   * recomputed leads (from all their activities up to T1): leads with an already counted
 --     activity that was re-extracted with new values, and leads that gained or lost a
 --     contact (new contacts, merges, email changes);
---   * all other leads keep their rows; int_lead_activities_aggregated decays every row from
---     its reference time (ref_at) to the scoring time.
+--   * all other rows are kept as they are; int_lead_activities_aggregated decays every row
+--     from its own reference time (ref_at) to the scoring time. A type a recomputed lead no
+--     longer has gets an empty row (activity_count 0), which readers skip.
 -- Every branch reads int_activities_unioned through an index (loaded_at, first_loaded_at via
 -- loaded_at, occurred_at, lead_id), so the cost follows the new data, not the history.
 -- A full recompute happens on the first run, `--full-refresh`, a rules change (rules_version),
@@ -28,7 +30,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='lead_id',
+    unique_key=['lead_id', 'activity_type'],
     on_schema_change='fail',
     pre_hook=["create table if not exists " ~ runs_table ~ " (invocation_id text, as_of timestamptz, watermark timestamptz, rules_version text, mode text, recorded_at timestamptz default now())"],
     post_hook=[
@@ -129,12 +131,6 @@ leaving as (
       and not exists (select 1 from recompute_leads as r where r.lead_id = a.lead_id)
 ),
 
-delta_leads as (
-    select lead_id from due
-    union
-    select lead_id from leaving
-),
-
 delta as (
     select
         lead_id,
@@ -160,7 +156,8 @@ delta as (
 ),
 
 rebased as (
-    -- delta leads: previous state re-based to T1 plus the changes
+    -- the (lead, type) rows with changes: previous state re-based to T1 plus the changes
+    -- (rows without changes keep their own reference time)
     select
         coalesce(s.lead_id, d.lead_id) as lead_id,
         coalesce(s.activity_type, d.activity_type) as activity_type,
@@ -173,8 +170,8 @@ rebased as (
             case when p.half_life_days is null then s.decayed_ref
                  else s.decayed_ref * power(0.5::double precision, {{ age_days('s.ref_at') }} / p.half_life_days) end,
             0) + coalesce(d.decayed_change, 0) as decayed_ref
-    from (select * from {{ this }} where lead_id in (select lead_id from delta_leads)) as s
-    full join delta as d on d.lead_id = s.lead_id and d.activity_type = s.activity_type
+    from delta as d
+    left join {{ this }} as s on s.lead_id = d.lead_id and s.activity_type = d.activity_type
     left join rule_params as p on p.activity_type = coalesce(s.activity_type, d.activity_type)
 ),
 {% endif %}
@@ -205,10 +202,13 @@ new_state as (
     union all
     select * from rebased
     union all
-    -- a recomputed lead left without activities: an empty marker row replaces its old rows
-    select r.lead_id, '_none', 0, null::timestamptz, null::timestamptz, 0, 0, 0
-    from recompute_leads as r
-    where r.lead_id is not null and not exists (select 1 from recomputed as c where c.lead_id = r.lead_id)
+    -- a recomputed lead's types it no longer has: an empty row (activity_count 0, ignored
+    -- downstream) replaces the old one
+    select s.lead_id, s.activity_type, 0, null::timestamptz, null::timestamptz, 0, 0, 0
+    from {{ this }} as s
+    where s.lead_id in (select lead_id from recompute_leads)
+      and s.activity_count > 0
+      and not exists (select 1 from recomputed as c where c.lead_id = s.lead_id and c.activity_type = s.activity_type)
     {% endif %}
 )
 
