@@ -19,3 +19,19 @@ from leadscore.settings import disable_telemetry  # noqa: E402
 
 disable_telemetry()
 configure_airflow_env()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the session's embedded warehouse and remove its home, so a test run leaves no
+    Postgres process or data directory behind."""
+    import shutil
+
+    from leadscore import warehouse
+
+    if os.environ.get("LEADSCORE_HOME") != _SESSION_HOME:
+        return
+    try:
+        warehouse.stop()
+    except Exception as exc:  # noqa: BLE001 - cleanup must not change the run's result
+        print(f"warning: could not stop the test warehouse: {exc}")
+    shutil.rmtree(_SESSION_HOME, ignore_errors=True)
