@@ -36,8 +36,7 @@
 {%- set prev_leads = none %}
 {%- if execute and is_incremental() %}
     {#- a literal (not a subquery) so the planner sees how few raw rows are new -#}
-    {%- set since_row = run_query("select to_char(coalesce(max(loaded_at), '-infinity') at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') from " ~ this) %}
-    {%- set since = "cast('" ~ since_row.rows[0][0] ~ "' as timestamptz)" %}
+    {%- set since = timestamp_literal("select coalesce(max(loaded_at), '-infinity') from " ~ this) %}
     {%- set prev_leads = adapter.get_relation(this.database, this.schema, 'int_leads_joined') %}
 {%- endif %}
 

@@ -11,8 +11,7 @@
 {%- set previous = load_relation(this) %}
 {%- set since = none %}
 {%- if execute and is_incremental() %}
-    {%- set since_row = run_query("select to_char(coalesce(max(extracted_at), '-infinity') at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') from " ~ this) %}
-    {%- set since = "cast('" ~ since_row.rows[0][0] ~ "' as timestamptz)" %}
+    {%- set since = timestamp_literal("select coalesce(max(extracted_at), '-infinity') from " ~ this) %}
 {%- endif %}
 -- depends_on: {{ source('hubspot', 'hubspot_contacts') }}
 {{ config(

@@ -49,11 +49,11 @@
 {%- set w0 = none %}
 {%- if execute and is_incremental() %}
     {%- set runs_table = this.schema ~ '.int_lead_activity_state_runs' %}
-    {%- set prev = run_query("select to_char(as_of at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), to_char(watermark at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), rules_version, as_of <= " ~ as_of() ~ " from " ~ runs_table ~ " order by recorded_at desc limit 1") %}
-    {%- if prev.rows | length == 1 and prev.rows[0][2] == version and prev.rows[0][3] and prev.rows[0][0] is not none and prev.rows[0][1] is not none %}
+    {%- set prev = previous_run(runs_table, version) %}
+    {%- if prev is not none %}
         {%- set mode = 'incremental' %}
-        {%- set t0 = "cast('" ~ prev.rows[0][0] ~ "' as timestamptz)" %}
-        {%- set w0 = "cast('" ~ prev.rows[0][1] ~ "' as timestamptz)" %}
+        {%- set t0 = prev.t0 %}
+        {%- set w0 = prev.w0 %}
     {%- endif %}
     {{ log("int_lead_activity_state: " ~ mode ~ " (rules " ~ version ~ ")", info=True) }}
 {%- endif %}

@@ -9,23 +9,19 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=["{% if is_incremental() %}delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_changed') }}){% endif %}"],
+    pre_hook=["{{ delete_changed_leads() }}"],
     post_hook=["{{ leads_changed_consumed() }}", "create unique index if not exists int_lead_attributes_evaluated_pk on {{ this }} (lead_id)", "analyze {{ this }}"],
 ) }}
 
 with leads as (
     select * from {{ ref('int_leads_joined') }}
-    {%- if is_incremental() %}
-    where lead_id in (select lead_id from {{ ref('int_leads_changed') }})
-    {%- endif %}
+    {{ where_changed_lead() }}
 ),
 
 fit as (
     select lead_id, sum(points) as fit_raw
     from {{ ref('int_lead_fit_evaluated') }}
-    {%- if is_incremental() %}
-    where lead_id in (select lead_id from {{ ref('int_leads_changed') }})
-    {%- endif %}
+    {{ where_changed_lead() }}
     group by lead_id
 )
 

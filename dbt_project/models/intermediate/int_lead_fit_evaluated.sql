@@ -7,15 +7,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=["{% if is_incremental() %}delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_changed') }}){% endif %}"],
+    pre_hook=["{{ delete_changed_leads() }}"],
     post_hook=["{{ leads_changed_consumed() }}", "create index if not exists int_lead_fit_evaluated_lead on {{ this }} (lead_id)", "analyze {{ this }}"],
 ) }}
 
 with leads as (
     select * from {{ ref('int_leads_joined') }}
-    {%- if is_incremental() %}
-    where lead_id in (select lead_id from {{ ref('int_leads_changed') }})
-    {%- endif %}
+    {{ where_changed_lead() }}
 )
 
 select

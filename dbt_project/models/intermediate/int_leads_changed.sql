@@ -20,7 +20,6 @@
 -- depends_on: {{ source('hubspot', 'hubspot_companies') }}
 {{ config(
     materialized='table',
-    pre_hook=["create table if not exists " ~ runs_table ~ " (invocation_id text primary key, as_of timestamptz, watermark timestamptz, rules_version text, mode text, consumed_by text[] not null default '{}', recorded_at timestamptz default now())"],
     post_hook=[
         "create index if not exists int_leads_changed_lead on {{ this }} (lead_id)",
         "analyze {{ this }}",
@@ -36,18 +35,15 @@
     {%- set prev_leads = adapter.get_relation(this.database, this.schema, 'int_leads_joined') %}
     {%- set exists = run_query("select to_regclass('" ~ runs_table ~ "') is not null").rows[0][0] %}
     {%- if exists and prev_leads is not none and not flags.FULL_REFRESH %}
-        {%- set prev = run_query("select to_char(as_of at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), to_char(watermark at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), rules_version, as_of <= " ~ as_of() ~ " from " ~ runs_table ~ " where consumed_by @> array['int_leads_joined', 'int_lead_fit_evaluated', 'int_lead_attributes_evaluated'] order by recorded_at desc limit 1") %}
-        {%- if prev.rows | length == 1 and prev.rows[0][2] == version and prev.rows[0][3] and prev.rows[0][1] is not none %}
+        {%- set prev = previous_run(runs_table, version, "consumed_by @> array['int_leads_joined', 'int_lead_fit_evaluated', 'int_lead_attributes_evaluated']") %}
+        {%- if prev is not none %}
             {%- set mode = 'incremental' %}
-            {%- set t0 = "cast('" ~ prev.rows[0][0] ~ "' as timestamptz)" %}
-            {%- set w0 = "cast('" ~ prev.rows[0][1] ~ "' as timestamptz)" %}
+            {%- set t0 = prev.t0 %}
+            {%- set w0 = prev.w0 %}
         {%- endif %}
     {%- endif %}
     {#- the watermark this run reads up to: the newest contact, company or activity loaded -#}
-    {%- set w1_row = run_query("select to_char(greatest((select max(extracted_at) from " ~ ref('int_contacts_mapped_to_leads') ~ "), (select max(_extracted_at) from " ~ source('hubspot', 'hubspot_companies') ~ "), (select max(loaded_at) from " ~ ref('int_activities_unioned') ~ ")) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')") %}
-    {%- if w1_row.rows[0][0] is not none %}
-        {%- set w1 = "cast('" ~ w1_row.rows[0][0] ~ "' as timestamptz)" %}
-    {%- endif %}
+    {%- set w1 = timestamp_literal("greatest((select max(extracted_at) from " ~ ref('int_contacts_mapped_to_leads') ~ "), (select max(_extracted_at) from " ~ source('hubspot', 'hubspot_companies') ~ "), (select max(loaded_at) from " ~ ref('int_activities_unioned') ~ "))") or "cast(null as timestamptz)" %}
     {{ log("int_leads_changed: " ~ mode ~ " (rules " ~ version ~ ")", info=True) }}
     {% do run_query("create table if not exists " ~ runs_table ~ " (invocation_id text primary key, as_of timestamptz, watermark timestamptz, rules_version text, mode text, consumed_by text[] not null default '{}', recorded_at timestamptz default now())") %}
     {% do run_query("insert into " ~ runs_table ~ " (invocation_id, as_of, watermark, rules_version, mode) values ('" ~ invocation_id ~ "', " ~ as_of() ~ ", " ~ w1 ~ ", '" ~ version ~ "', '" ~ mode ~ "') on conflict (invocation_id) do update set as_of = excluded.as_of, watermark = excluded.watermark, rules_version = excluded.rules_version, mode = excluded.mode") %}

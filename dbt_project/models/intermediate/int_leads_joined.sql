@@ -8,15 +8,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=["{% if is_incremental() %}delete from {{ this }} where lead_id in (select lead_id from {{ ref('int_leads_changed') }}){% endif %}"],
+    pre_hook=["{{ delete_changed_leads() }}"],
     post_hook=["{{ leads_changed_consumed() }}", "create unique index if not exists int_leads_joined_pk on {{ this }} (lead_id)", "analyze {{ this }}"],
 ) }}
 
 with mapping as (
     select * from {{ ref('int_contacts_mapped_to_leads') }}
-    {%- if is_incremental() %}
-    where lead_id in (select lead_id from {{ ref('int_leads_changed') }})
-    {%- endif %}
+    {{ where_changed_lead() }}
 ),
 
 contacts as (
