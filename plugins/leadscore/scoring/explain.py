@@ -1,7 +1,8 @@
 """`leadscore explain EMAIL|CRM_ID`: one lead's score, tier and every factor behind them.
 
-The breakdown is read back from marts.lead_score_factors (stored with the score), never
-recomputed, so what it shows is exactly what produced the synced tier.
+The breakdown is read from marts.lead_score_factors, a view over the tables the last dbt run
+stored (fit rules, decay state, signals) with that run's scoring time fixed in it, so what it
+shows is exactly what produced the scores and the synced tier until the next run.
 """
 from __future__ import annotations
 
