@@ -40,7 +40,8 @@
     {%- set prev_leads = adapter.get_relation(this.database, this.schema, 'int_leads_joined') %}
 {%- endif %}
 
-with mapping as (
+with mapping as not materialized (
+    -- not materialized: each use filters or joins through an index of the mapping
     select * from {{ ref('int_contacts_mapped_to_leads') }}
 ),
 
@@ -78,15 +79,6 @@ rereads as (
 ),
 {%- endif %}
 
-emails as (
-    -- email address → lead (the lead keyed by that email wins over merged-away contacts)
-    select distinct on (email)
-        email,
-        lead_id
-    from mapping
-    where email is not null
-    order by email, (lead_id = md5('email:' || email)) desc, is_primary desc
-),
 
 crm_engagement_contacts as (
     {%- for kind, type in streams %}
@@ -187,6 +179,19 @@ mailchimp_activities as (
     from ({{ rows_to_read(since, 'stg_mailchimp__unsubscribes', 'unsubscribe_id', 'mailchimp_unsubscribes') }}) as u
 ),
 
+emails as (
+    -- email address → lead (the lead keyed by that email wins over merged-away contacts)
+    select distinct on (email)
+        email,
+        lead_id
+    from mapping
+    where email is not null
+    {%- if is_incremental() %}
+      and email in (select contact_key from mailchimp_activities)
+    {%- endif %}
+    order by email, (lead_id = md5('email:' || email)) desc, is_primary desc
+),
+
 attributed as (
     select mapping.lead_id, h.*
     from hubspot_activities as h
@@ -204,18 +209,6 @@ deduplicated as (
     from (select * from attributed offset 0) as a
     where activity_type is not null and occurred_at is not null and contact_key is not null
 )
-{%- if is_incremental() %}
-,
-
-first_seen as (
-    -- when each re-read activity was first loaded: incremental scoring adds new activities to
-    -- the decayed state, and recomputes the leads whose already counted activities changed
-    select activity_key, min(first_loaded_at) as first_loaded_at
-    from {{ this }}
-    where activity_key in (select activity_key from deduplicated)
-    group by activity_key
-)
-{%- endif %}
 
 select
     md5(coalesce(d.lead_id, '~' || d.contact_key) || '|' || d.activity_key) as activity_id,
@@ -230,5 +223,12 @@ select
     {% if is_incremental() %}coalesce(f.first_loaded_at, d.loaded_at){% else %}d.loaded_at{% endif %} as first_loaded_at
 from deduplicated as d
 {%- if is_incremental() %}
-left join first_seen as f on f.activity_key = d.activity_key
+-- when each re-read activity was first loaded (one index probe per row): incremental scoring
+-- adds new activities to the decayed state, and recomputes the leads whose already counted
+-- activities changed
+left join lateral (
+    select min(t.first_loaded_at) as first_loaded_at
+    from {{ this }} as t
+    where t.activity_key = d.activity_key
+) as f on true
 {%- endif %}

@@ -14,6 +14,8 @@
     {%- set since = timestamp_literal("select coalesce(max(extracted_at), '-infinity') from " ~ this) %}
 {%- endif %}
 -- depends_on: {{ source('hubspot', 'hubspot_contacts') }}
+-- Indexes: the `moved` partial index lists the contacts this run moved to another lead
+-- (int_activities_unioned re-attributes their activities); `email` serves Mailchimp events.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -25,6 +27,8 @@
         "create unique index if not exists int_contacts_mapped_to_leads_pk on {{ this }} (contact_id)",
         "create index if not exists int_contacts_mapped_to_leads_lead on {{ this }} (lead_id)",
         "create index if not exists int_contacts_mapped_to_leads_survivor on {{ this }} (survivor_id)",
+        "create index if not exists int_contacts_mapped_to_leads_email on {{ this }} (email)",
+        "create index if not exists int_contacts_mapped_to_leads_moved on {{ this }} (contact_id) where previous_lead_id is distinct from lead_id",
         "analyze {{ this }}",
     ],
 ) }}
