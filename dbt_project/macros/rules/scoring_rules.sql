@@ -20,6 +20,19 @@
                'email_unsubscribe', 'crm_call', 'crm_meeting', 'crm_email', 'crm_note']) }}
 {%- endmacro %}
 
+{#- The activity types some signal or tier trigger looks at, in rule order (the per-lead
+    first/last times of these are pivoted for scoring). -#}
+{% macro rules_signal_activity_types(rules) -%}
+    {%- set sql_t = rules.tiers.sql %}
+    {%- set lists = [] %}
+    {%- for conds in rules.signals.values() %}{% for c in conds if 'activity' in c %}{% do lists.append(c.activity) %}{% endfor %}{% endfor %}
+    {%- if sql_t.get('hand_raise') is mapping %}{% do lists.append(sql_t.hand_raise.activity) %}{% endif %}
+    {%- for q in sql_t.get('sequences', []) %}{% do lists.append(q.first) %}{% do lists.append(q.then) %}{% endfor %}
+    {%- set types = [] %}
+    {%- for l in lists %}{% for x in l if x not in types %}{% do types.append(x) %}{% endfor %}{% endfor %}
+    {{ return(types) }}
+{%- endmacro %}
+
 {% macro rules_fail(where, problem) -%}
     {{ exceptions.raise_compiler_error("scoring_rules.yml: " ~ where ~ ": " ~ problem) }}
 {%- endmacro %}

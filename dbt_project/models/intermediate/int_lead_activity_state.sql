@@ -27,14 +27,20 @@
 {%- set version = rules_version() %}
 {%- set windows = rules.activities.values() | selectattr('window_days', 'defined') | map(attribute='window_days') | reject('none') | list %}
 {%- set runs_table = '{{ this.schema }}.int_lead_activity_state_runs' %}
+{#- upsert (macros/incremental_upsert.sql) needs the unique (lead_id, activity_type) index: the
+    pre-hook also creates it in a warehouse built before it existed -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy='upsert',
     unique_key=['lead_id', 'activity_type'],
     on_schema_change='fail',
-    pre_hook=["create table if not exists " ~ runs_table ~ " (invocation_id text, as_of timestamptz, watermark timestamptz, rules_version text, mode text, recorded_at timestamptz default now())"],
+    pre_hook=[
+        "create table if not exists " ~ runs_table ~ " (invocation_id text, as_of timestamptz, watermark timestamptz, rules_version text, mode text, recorded_at timestamptz default now())",
+        "{% if is_incremental() %}create unique index if not exists int_lead_activity_state_lead_type on {{ this }} (lead_id, activity_type){% endif %}",
+    ],
     post_hook=[
-        "create index if not exists int_lead_activity_state_lead on {{ this }} (lead_id)",
+        "create unique index if not exists int_lead_activity_state_lead_type on {{ this }} (lead_id, activity_type)",
+        "drop index if exists {{ this.schema }}.int_lead_activity_state_lead",
         "insert into " ~ runs_table ~ " (invocation_id, as_of, watermark, rules_version, mode) select '{{ invocation_id }}', {{ as_of() }}, greatest((select max(loaded_at) from {{ ref('int_activities_unioned') }}), (select max(extracted_at) from {{ ref('int_contacts_mapped_to_leads') }})), '" ~ version ~ "', {% if is_incremental() %}coalesce((select case when p.rules_version = '" ~ version ~ "' and p.as_of <= {{ as_of() }} and p.watermark is not null then 'incremental' else 'full' end from " ~ runs_table ~ " as p order by p.recorded_at desc limit 1), 'full'){% else %}'full'{% endif %}",
         "delete from {{ this }} as s where not exists (select 1 from {{ ref('int_leads_joined') }} as l where l.lead_id = s.lead_id) and (select mode from " ~ runs_table ~ " order by recorded_at desc limit 1) = 'full'",
         "analyze {{ this }}",

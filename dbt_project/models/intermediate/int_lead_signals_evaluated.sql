@@ -8,34 +8,41 @@
 -- activity/engagement one.
 {%- set rules = scoring_rules() %}
 {%- set sql_t = rules.tiers.sql %}
-{#- the activity types some signal or tier trigger looks at (only those are pivoted) -#}
-{%- set types = [] %}
-{%- set lists = [] %}
-{%- for conds in rules.signals.values() %}{% for c in conds if 'activity' in c %}{% do lists.append(c.activity) %}{% endfor %}{% endfor %}
-{%- if sql_t.get('hand_raise') is mapping %}{% do lists.append(sql_t.hand_raise.activity) %}{% endif %}
-{%- for q in sql_t.get('sequences', []) %}{% do lists.append(q.first) %}{% do lists.append(q.then) %}{% endfor %}
-{%- for l in lists %}{% for x in l if x not in types %}{% do types.append(x) %}{% endfor %}{% endfor %}
+{%- set types = rules_signal_activity_types(rules) %}
 {{ config(materialized='view') }}
 
 with leads as (
     select * from {{ ref('int_lead_attributes_evaluated') }}
 ),
 
-activity_types as (
-    select * from {{ ref('int_lead_activities_aggregated') }}
+activities as (
+    select * from {{ ref('int_lead_activities_pivoted') }}
 ),
 
-pivoted as (
-    -- one pass: the engagement sum and, per type a rule looks at, the first and last time
+engaged as (
+    -- the engagement points: each scored type's decayed points, decayed on from the row's
+    -- reference time to the scoring time, then capped (rules: scoring_rules.yml `activities`).
+    -- One decay factor per distinct half-life, and none for the types a lead lacks (most).
+    {%- set half_lives = rules.activities.values() | selectattr('half_life_days', 'defined') | map(attribute='half_life_days') | reject('none') | unique | list %}
     select
         lead_id,
         {%- for x in types %}
-        max(last_at) filter (where activity_type = '{{ x }}') as last_{{ x }},
-        min(first_at) filter (where activity_type = '{{ x }}') as first_{{ x }},
+        last_{{ x }},
+        first_{{ x }},
         {%- endfor %}
-        sum(points) as engagement_raw
-    from activity_types
-    group by lead_id
+        0::double precision
+        {%- for x, a in rules.activities.items() %}
+        {%- set v = 'decayed_' ~ x ~ ('' if a.get('half_life_days') is none else ' * decay_' ~ (a.half_life_days | string | replace('.', '_'))) %}
+        + case when decayed_{{ x }} is null then 0 else {% if a.get('cap') is none %}{{ v }}{% elif a.points >= 0 %}least({{ v }}, {{ a.cap }}){% else %}greatest({{ v }}, -{{ a.cap }}){% endif %} end
+        {%- endfor %} as engagement_raw
+    from (
+        select
+            a.*
+            {%- for h in half_lives %},
+            power(0.5::double precision, age_days / {{ h }}) as decay_{{ h | string | replace('.', '_') }}
+            {%- endfor %}
+        from (select *, ({{ age_days('ref_at') }})::double precision as age_days from activities) as a
+    ) as p
 ),
 
 scored as (
@@ -51,7 +58,7 @@ scored as (
         coalesce(t.engagement_raw, 0)::double precision as engagement_raw,
         least(100, greatest(0, coalesce(t.engagement_raw, 0)))::double precision as engagement_score
     from leads as l
-    left join pivoted as t on t.lead_id = l.lead_id
+    left join engaged as t on t.lead_id = l.lead_id
 ),
 
 evaluated as (
