@@ -74,6 +74,16 @@ def _compare(day: str) -> None:
     assert [r[:3] for r in fi] == [r[:3] for r in ff], f"{day}: factor rows differ"
     worst = max((abs(a[3] - b[3]) for a, b in zip(fi, ff)), default=0.0)
     assert worst <= TOL, f"{day}: factor points differ by {worst}"
+    # tables dbt rebuilds (lead_scores every run, everything on --full-refresh, as ls_full
+    # gets daily) keep their indexes: dbt renames the old table to a backup that still holds
+    # the index names while the post-hooks run, so every other rebuild used to lose them
+    expected = {"lead_scores_pk", "lead_scores_crm_id", "lead_scores_email", "int_leads_changed_lead",
+                "int_activities_unioned_key", "int_activities_unioned_unattributed",
+                "int_lead_activity_state_lead_type", "int_lead_activities_pivoted_pk", "int_leads_joined_pk",
+                "int_contacts_mapped_to_leads_moved"}
+    for db in DBS:
+        present = {r[0] for r in _fetch(db, "select indexname from pg_indexes where schemaname in ('intermediate', 'marts')")}
+        assert expected <= present, f"{day}: {db} lost indexes: {sorted(expected - present)}"
 
 
 def test_incremental_equals_full_refresh(scoring_home, project_copy):
@@ -146,6 +156,25 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
 
     modes = [r[0] for r in _fetch("ls_incr", "select mode from intermediate.int_lead_activity_state_runs order by recorded_at")]
     assert modes == ["full", "incremental", "full", "incremental"]
+    _check_day32_details()
+
+    # day 33: a run that stops after the activity state (Cosmos runs each model as its own
+    # task; a later one failed); day 34's run must still carry day 33's changes to the marts
+    day33, day34 = AS_OF + timedelta(days=33), AS_OF + timedelta(days=34)
+    d5 = Dataset(as_of=day33)
+    d5.form("s1", "demo_request", 0.5)
+    d5.email_event("s3@nowhere.example", "click", 0.5)
+    _land(d5)
+    run_dbt(["run", "--select", "+int_lead_activity_state"], vars={"as_of": day33.isoformat()},
+            project_dir=project_copy, env={"LEADSCORE_PG_DBNAME": "ls_incr"})
+    d6 = Dataset(as_of=day34)
+    d6.page("s2", "/pricing", 0.5)
+    _land(d6)
+    _build(day34, project_copy)
+    _compare("day 34 (after a run that stopped midway on day 33)")
+
+
+def _check_day32_details() -> None:
     versions = _fetch("ls_incr", "select distinct rules_version from marts.lead_scores")
     assert len(versions) == 1 and versions[0][0] != _fetch("ls_incr", "select rules_version from intermediate.int_lead_activity_state_runs order by recorded_at limit 1")[0][0]
     stud = _fetch("ls_incr", "select count(*) from marts.lead_score_factors f join marts.lead_scores s using (lead_id) "

@@ -24,11 +24,11 @@
     pre_hook=["{% if is_incremental() %}update {{ this }} set previous_lead_id = lead_id where previous_lead_id is distinct from lead_id{% endif %}"],
     post_hook=[
         "delete from {{ this }} where lead_id is null",
-        "create unique index if not exists int_contacts_mapped_to_leads_pk on {{ this }} (contact_id)",
-        "create index if not exists int_contacts_mapped_to_leads_lead on {{ this }} (lead_id)",
-        "create index if not exists int_contacts_mapped_to_leads_survivor on {{ this }} (survivor_id)",
-        "create index if not exists int_contacts_mapped_to_leads_email on {{ this }} (email)",
-        "create index if not exists int_contacts_mapped_to_leads_moved on {{ this }} (contact_id) where previous_lead_id is distinct from lead_id",
+        "{{ ensure_index('int_contacts_mapped_to_leads_pk', '(contact_id)', unique=true) }}",
+        "{{ ensure_index('int_contacts_mapped_to_leads_lead', '(lead_id)') }}",
+        "{{ ensure_index('int_contacts_mapped_to_leads_survivor', '(survivor_id)') }}",
+        "{{ ensure_index('int_contacts_mapped_to_leads_email', '(email)') }}",
+        "{{ ensure_index('int_contacts_mapped_to_leads_moved', '(contact_id) where previous_lead_id is distinct from lead_id') }}",
         "analyze {{ this }}",
     ],
 ) }}

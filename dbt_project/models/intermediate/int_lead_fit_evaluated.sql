@@ -8,7 +8,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=["{{ delete_changed_leads() }}"],
-    post_hook=["{{ leads_changed_consumed() }}", "create index if not exists int_lead_fit_evaluated_lead on {{ this }} (lead_id)", "analyze {{ this }}"],
+    post_hook=["{{ leads_changed_consumed() }}", "{{ ensure_index('int_lead_fit_evaluated_lead', '(lead_id)') }}", "analyze {{ this }}"],
 ) }}
 
 with leads as (

@@ -21,7 +21,7 @@
 {{ config(
     materialized='table',
     post_hook=[
-        "create index if not exists int_leads_changed_lead on {{ this }} (lead_id)",
+        "{{ ensure_index('int_leads_changed_lead', '(lead_id)') }}",
         "analyze {{ this }}",
     ],
 ) }}

@@ -9,7 +9,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook=["{{ delete_changed_leads() }}"],
-    post_hook=["{{ leads_changed_consumed() }}", "create unique index if not exists int_leads_joined_pk on {{ this }} (lead_id)", "analyze {{ this }}"],
+    post_hook=["{{ leads_changed_consumed() }}", "{{ ensure_index('int_leads_joined_pk', '(lead_id)', unique=true) }}", "analyze {{ this }}"],
 ) }}
 
 with mapping as (

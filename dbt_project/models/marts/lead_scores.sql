@@ -7,9 +7,9 @@
 {%- set g = rules.grades %}
 {%- set fw = sql_t.get('framework') %}
 {{ config(post_hook=[
-    "create unique index if not exists lead_scores_pk on {{ this }} (lead_id)",
-    "create index if not exists lead_scores_crm_id on {{ this }} (crm_id)",
-    "create index if not exists lead_scores_email on {{ this }} (email)",
+    "{{ ensure_index('lead_scores_pk', '(lead_id)', unique=true) }}",
+    "{{ ensure_index('lead_scores_crm_id', '(crm_id)') }}",
+    "{{ ensure_index('lead_scores_email', '(email)') }}",
     "analyze {{ this }}",
 ]) }}
 

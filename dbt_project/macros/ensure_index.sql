@@ -1,0 +1,21 @@
+{#- Hook: make sure the model's table has index `name` on `definition` ("(columns)", optionally
+    followed by "where …"). `create index if not exists` is not enough: when dbt rebuilds a
+    table (every table model, a full refresh of an incremental one) it first renames the old
+    table to a backup that keeps its index names until after the post-hooks, so the new table
+    silently got no index. Here an index of that name on another table (the backup) is dropped
+    and the index is built on this table; one this table already has is kept (incremental
+    runs), and a table that lost its index is repaired on the next run. -#}
+{% macro ensure_index(name, definition, unique=false) -%}
+    {%- set table = this.include(database=false) -%}
+do $ensure_index$
+begin
+    if not exists (
+        select 1 from pg_index as x join pg_class as i on i.oid = x.indexrelid
+        where x.indrelid = '{{ table }}'::regclass and i.relname = '{{ name }}'
+    ) then
+        drop index if exists {{ this.schema }}.{{ name }};
+        create {{ 'unique ' if unique }}index {{ name }} on {{ table }} {{ definition }};
+    end if;
+end
+$ensure_index$
+{%- endmacro %}
