@@ -3,8 +3,9 @@
 -- (rules: scoring_rules.yml `activities`), read from the incremental state
 -- (int_lead_activity_state) and decayed from its reference time to the scoring time.
 {%- set rules = scoring_rules() %}
--- A view: the decay is computed where the rows are read (int_lead_signals_evaluated once per
--- run, lead_score_factors per lead), so the state's millions of rows are not rewritten daily.
+-- A view: the decay is computed where the rows are read (lead_score_factors, per lead), so
+-- the state's millions of rows are not rewritten daily. Scoring reads the per-lead pivot of
+-- the same state (int_lead_activities_pivoted) instead.
 {{ config(materialized='view') }}
 
 with rule_params (activity_type, points, half_life_days, window_days, cap) as (

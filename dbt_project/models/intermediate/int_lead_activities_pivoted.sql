@@ -6,11 +6,13 @@
 --     int_lead_signals_evaluated decays them on to the scoring time and applies the caps;
 --   * per activity type a signal or tier trigger looks at, the first and last occurrence.
 --
--- Incremental: a daily run rewrites only the leads whose state rows were written by state
--- runs this model has not consumed yet (every state row carries the scoring time of the run
--- that wrote it, ref_at), so a lead with nothing new keeps its row and only decays when read.
--- Everything is rebuilt when one of those state runs was a full recompute (first run,
--- `--full-refresh`, a rules change, a scoring time going backwards).
+-- Incremental: a daily run reads only the state rows written by the state runs this model
+-- has not consumed yet (every state row carries the scoring time of the run that wrote it,
+-- ref_at) and rewrites their leads: the types read replace the lead's previous values, the
+-- others are carried over, decayed on to now. A lead with nothing new keeps its row and only
+-- decays when read. Everything is rebuilt when one of those state runs was a full recompute
+-- (first run, `--full-refresh`, a rules change, a scoring time going backwards). Written by
+-- upsert on lead_id (macros/incremental_upsert.sql).
 {%- set rules = scoring_rules() %}
 {#- hooks are rendered when they run (their `this` is then the model's relation) -#}
 {%- set hook_runs_table = '{{ this.schema }}.int_lead_activities_pivoted_runs' %}
@@ -22,7 +24,7 @@
     on_schema_change='sync_all_columns',
     pre_hook=["create table if not exists " ~ hook_runs_table ~ " (invocation_id text, as_of timestamptz, state_recorded_at timestamptz, recorded_at timestamptz default now())"],
     post_hook=[
-        "create unique index if not exists int_lead_activities_pivoted_pk on {{ this }} (lead_id)",
+        "{{ ensure_index('int_lead_activities_pivoted_pk', '(lead_id)', unique=true) }}",
         "insert into " ~ hook_runs_table ~ " (invocation_id, as_of, state_recorded_at) select '{{ invocation_id }}', {{ as_of() }}, (select max(recorded_at) from " ~ hook_state_runs ~ ")",
         "analyze {{ this }}",
     ],

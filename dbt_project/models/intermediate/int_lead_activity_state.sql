@@ -36,10 +36,10 @@
     on_schema_change='fail',
     pre_hook=[
         "create table if not exists " ~ runs_table ~ " (invocation_id text, as_of timestamptz, watermark timestamptz, rules_version text, mode text, recorded_at timestamptz default now())",
-        "{% if is_incremental() %}create unique index if not exists int_lead_activity_state_lead_type on {{ this }} (lead_id, activity_type){% endif %}",
+        "{% if is_incremental() %}{{ ensure_index('int_lead_activity_state_lead_type', '(lead_id, activity_type)', unique=true) }}{% endif %}",
     ],
     post_hook=[
-        "create unique index if not exists int_lead_activity_state_lead_type on {{ this }} (lead_id, activity_type)",
+        "{{ ensure_index('int_lead_activity_state_lead_type', '(lead_id, activity_type)', unique=true) }}",
         "drop index if exists {{ this.schema }}.int_lead_activity_state_lead",
         "insert into " ~ runs_table ~ " (invocation_id, as_of, watermark, rules_version, mode) select '{{ invocation_id }}', {{ as_of() }}, greatest((select max(loaded_at) from {{ ref('int_activities_unioned') }}), (select max(extracted_at) from {{ ref('int_contacts_mapped_to_leads') }})), '" ~ version ~ "', {% if is_incremental() %}coalesce((select case when p.rules_version = '" ~ version ~ "' and p.as_of <= {{ as_of() }} and p.watermark is not null then 'incremental' else 'full' end from " ~ runs_table ~ " as p order by p.recorded_at desc limit 1), 'full'){% else %}'full'{% endif %}",
         "delete from {{ this }} as s where not exists (select 1 from {{ ref('int_leads_joined') }} as l where l.lead_id = s.lead_id) and (select mode from " ~ runs_table ~ " order by recorded_at desc limit 1) = 'full'",
@@ -64,7 +64,7 @@
     {{ log("int_lead_activity_state: " ~ mode ~ " (rules " ~ version ~ ")", info=True) }}
 {%- endif %}
 {%- if is_incremental() and mode == 'full' %}
-    {#- delete+insert keyed on lead_id: a full recompute must also clear every old row -#}
+    {#- the upsert only replaces the rows it writes: a full recompute also clears the rest -#}
     {% do run_query("delete from " ~ this) if execute %}
 {%- endif %}
 

@@ -3,7 +3,8 @@
 -- disqualifiers and the SQL triggers (hand-raise, sequences). Tiers are assigned in lead_scores.
 -- A view: engagement decays and activity windows move with the scoring time, so this changes
 -- daily for every engaged lead; lead_scores reads it once per run and lead_score_factors per
--- lead. The attribute-only parts come precomputed from int_lead_attributes_evaluated. A
+-- lead. The attribute-only parts come precomputed from int_lead_attributes_evaluated, the
+-- activity parts from int_lead_activities_pivoted (one row per lead). A
 -- signal's evidence is its first attribute condition that holds, else its first
 -- activity/engagement one.
 {%- set rules = scoring_rules() %}
