@@ -52,7 +52,7 @@
     {%- endif %}
     {{ log("int_lead_activities_pivoted: " ~ mode, info=True) }}
     {%- if mode == 'full' %}
-        {#- delete+insert only replaces the leads it writes: a rebuild also clears the rest -#}
+        {#- the upsert only replaces the leads it writes: a rebuild also clears the rest -#}
         {% do run_query("delete from " ~ this) %}
     {%- endif %}
 {%- endif %}
