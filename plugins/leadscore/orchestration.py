@@ -82,8 +82,11 @@ def cosmos_configs() -> dict:
                                       should_detach_multiple_parents_tests=True,
                                       emit_datasets=False),
         # Rendered per run from the DAG params: a rerun with the same as_of scores identically.
+        # Without one, every model of the run scores at the run's start (each model is its own
+        # dbt invocation, so dbt's own run start would differ from model to model, and the
+        # scores and their explanation would be decayed to different instants).
         "operator_args": {
             "full_refresh": "{{ params.full_refresh }}",
-            "vars": {"as_of": "{{ params.as_of }}"},
+            "vars": {"as_of": "{{ params.as_of or dag_run.start_date.isoformat() }}"},
         },
     }
