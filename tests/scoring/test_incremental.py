@@ -130,6 +130,10 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     text = text.replace("email_open:           {points: 2,  half_life_days: 30, cap: 10}",
                         "email_open:           {points: 3,  half_life_days: 20, cap: 12}")
     text = text.replace("page_docs:            {points: 2,", "page_docs:            {points: 4,")
+    # a signal that now also looks at docs pages: the per-lead pivot gains columns
+    need = "{activity: [demo_request, contact_sales, case_study_request, page_product, page_case_study], within_days: 90}"
+    assert need in text
+    text = text.replace(need, need.replace("page_case_study]", "page_case_study, page_docs]"))
     rules.write_text(text, encoding="utf-8")
     day3 = AS_OF + timedelta(days=3)
     d3 = Dataset(as_of=day3)
