@@ -21,3 +21,15 @@
         (({{ points }})::double precision * power(0.5::double precision, ({{ age_days_expr }})::double precision / {{ half_life_days }}))
     {%- endif -%}
 {%- endmacro %}
+
+{#- An activity type's decayed points after its cap (rules `cap`: at most that many points, or
+    for a negative type at most that many off); SQL expressions, cap null = no cap. Both the
+    score (int_lead_signals_evaluated) and its explanation (int_lead_activities_aggregated)
+    cap through this. -#}
+{% macro capped_points(decayed, points_each, cap) -%}
+    (case
+        when ({{ cap }}) is null then {{ decayed }}
+        when ({{ points_each }}) >= 0 then least({{ decayed }}, {{ cap }})
+        else greatest({{ decayed }}, -({{ cap }}))
+    end)
+{%- endmacro %}

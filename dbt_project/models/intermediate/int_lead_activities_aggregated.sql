@@ -50,8 +50,6 @@ select
     decayed.*,
     case
         when points_each is null then 0::double precision
-        when cap is null then decayed_points
-        when points_each >= 0 then least(decayed_points, cap)
-        else greatest(decayed_points, -cap)
+        else {{ capped_points('decayed_points', 'points_each', 'cap') }}
     end as points
 from decayed

@@ -34,7 +34,7 @@ engaged as (
         0::double precision
         {%- for x, a in rules.activities.items() %}
         {%- set v = 'decayed_' ~ x ~ ('' if a.get('half_life_days') is none else ' * decay_' ~ (a.half_life_days | string | replace('.', '_'))) %}
-        + case when decayed_{{ x }} is null then 0 else {% if a.get('cap') is none %}{{ v }}{% elif a.points >= 0 %}least({{ v }}, {{ a.cap }}){% else %}greatest({{ v }}, -{{ a.cap }}){% endif %} end
+        + case when decayed_{{ x }} is null then 0 else {{ capped_points(v, a.points, a.cap if a.get('cap') is not none else 'null::double precision') }} end
         {%- endfor %} as engagement_raw
     from (
         select
