@@ -16,3 +16,20 @@
     where {{ column }} in (select lead_id from {{ ref('int_leads_changed') }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- The config of such a model: rows appended, the listed leads' old rows deleted first, the
+    list confirmed as consumed afterwards, an index on lead_id. A consumer missing one of these
+    would skip or duplicate leads, so they come together. -#}
+{% macro changed_leads_model_config(index_name, unique=false) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=["{{ delete_changed_leads() }}"],
+        post_hook=[
+            "{{ leads_changed_consumed() }}",
+            "{{ ensure_index('" ~ index_name ~ "', '(lead_id)', unique=" ~ (unique | string | lower) ~ ") }}",
+            "analyze {{ this }}",
+        ],
+    ) }}
+{%- endmacro %}

@@ -5,13 +5,7 @@
 -- conditions) every day.
 {%- set rules = scoring_rules() %}
 -- depends_on: {{ ref('int_leads_changed') }}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=["{{ delete_changed_leads() }}"],
-    post_hook=["{{ leads_changed_consumed() }}", "{{ ensure_index('int_lead_attributes_evaluated_pk', '(lead_id)', unique=true) }}", "analyze {{ this }}"],
-) }}
+{{ changed_leads_model_config('int_lead_attributes_evaluated_pk', unique=true) }}
 
 with leads as (
     select * from {{ ref('int_leads_joined') }}

@@ -3,13 +3,7 @@
 -- Incremental: only the leads in int_leads_changed are re-evaluated.
 {%- set rules = scoring_rules() %}
 -- depends_on: {{ ref('int_leads_changed') }}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=["{{ delete_changed_leads() }}"],
-    post_hook=["{{ leads_changed_consumed() }}", "{{ ensure_index('int_lead_fit_evaluated_lead', '(lead_id)') }}", "analyze {{ this }}"],
-) }}
+{{ changed_leads_model_config('int_lead_fit_evaluated_lead') }}
 
 with leads as (
     select * from {{ ref('int_leads_joined') }}

@@ -4,13 +4,7 @@
 -- so a lead that no longer exists disappears).
 -- depends_on: {{ ref('int_leads_changed') }}
 -- depends_on: {{ ref('int_activities_unioned') }}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=["{{ delete_changed_leads() }}"],
-    post_hook=["{{ leads_changed_consumed() }}", "{{ ensure_index('int_leads_joined_pk', '(lead_id)', unique=true) }}", "analyze {{ this }}"],
-) }}
+{{ changed_leads_model_config('int_leads_joined_pk', unique=true) }}
 
 with mapping as (
     select * from {{ ref('int_contacts_mapped_to_leads') }}
