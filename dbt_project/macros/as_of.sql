@@ -1,6 +1,14 @@
-{#- The scoring time: var('as_of') when given (tests simulate days), else the run start. -#}
+{#- The scoring time: var('as_of') when given, else the LEADSCORE_AS_OF environment variable
+    (what leadscore's runner and the DAG set: tests and the bench simulate days through it), else
+    the run start. The environment variable is read only when SQL is rendered for execution,
+    never while parsing: a value dbt sees at parse time (a --vars value, or an env_var() call)
+    is part of its parse cache key, so a new scoring time every day would force a full
+    re-parse of the project (about 2 s per dbt invocation, and each Cosmos task is one). -#}
 {% macro as_of() -%}
     {%- set v = var('as_of', none) -%}
+    {%- if (v is none or v == '') and execute -%}
+        {%- set v = env_var('LEADSCORE_AS_OF', '') -%}
+    {%- endif -%}
     {%- if v is none or v == '' -%}
         cast('{{ run_started_at.isoformat() }}' as timestamptz)
     {%- else -%}

@@ -70,7 +70,14 @@ def cosmos_configs() -> dict:
     project_dir = settings.dbt_project_dir()
     dbt = get_system_dbt()  # explicit: RenderConfig's default was fixed when cosmos was first imported
     return {
-        "project_config": ProjectConfig(dbt_project_path=project_dir),
+        # The scoring time, rendered per run from the DAG params (each task's `env` is
+        # templated): a rerun with the same as_of scores identically. Without one, every model
+        # of the run scores at the run's start (each model is its own dbt invocation, so dbt's
+        # own run start would differ from model to model, and the scores and their explanation
+        # would be decayed to different instants). An environment variable, not a dbt var, so
+        # that each task's dbt keeps its partial-parse cache (macros/as_of.sql).
+        "project_config": ProjectConfig(dbt_project_path=project_dir, env_vars={
+            "LEADSCORE_AS_OF": "{{ params.as_of or dag_run.start_date.isoformat() }}"}),
         "profile_config": ProfileConfig(
             profile_name=DBT_PROFILE, target_name=DBT_TARGET,
             profiles_yml_filepath=project_dir / "profiles.yml",
@@ -81,12 +88,5 @@ def cosmos_configs() -> dict:
         "render_config": RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.BUILD, dbt_executable_path=dbt,
                                       should_detach_multiple_parents_tests=True,
                                       emit_datasets=False),
-        # Rendered per run from the DAG params: a rerun with the same as_of scores identically.
-        # Without one, every model of the run scores at the run's start (each model is its own
-        # dbt invocation, so dbt's own run start would differ from model to model, and the
-        # scores and their explanation would be decayed to different instants).
-        "operator_args": {
-            "full_refresh": "{{ params.full_refresh }}",
-            "vars": {"as_of": "{{ params.as_of or dag_run.start_date.isoformat() }}"},
-        },
+        "operator_args": {"full_refresh": "{{ params.full_refresh }}"},
     }

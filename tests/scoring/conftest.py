@@ -56,7 +56,7 @@ def scored(scoring_home):
         data.land(conn)
         conn.execute("""insert into quality.quarantined_records (stream, record_id, expectation, reason, run_id)
                         values ('hubspot_contacts', 'quar', 'expect_valid_email', 'test', 'test')""")
-    run_dbt(["build"], vars={"as_of": AS_OF.isoformat()})
+    run_dbt(["build"], as_of=AS_OF.isoformat())
     return warehouse.connect
 
 

@@ -49,10 +49,9 @@ def _land(data: Dataset) -> None:
 
 
 def _build(as_of, project_dir=None, *, with_tests: bool = False) -> None:
-    vars = {"as_of": as_of.isoformat()}
     args = ["build", "--exclude", "resource_type:snapshot"] if with_tests else ["run"]
-    run_dbt(args, vars=vars, project_dir=project_dir, env={"LEADSCORE_PG_DBNAME": "ls_incr"})
-    run_dbt(["run", "--full-refresh"], vars=vars, project_dir=project_dir,
+    run_dbt(args, as_of=as_of.isoformat(), project_dir=project_dir, env={"LEADSCORE_PG_DBNAME": "ls_incr"})
+    run_dbt(["run", "--full-refresh"], as_of=as_of.isoformat(), project_dir=project_dir,
             env={"LEADSCORE_PG_DBNAME": "ls_full"})
 
 
@@ -169,7 +168,7 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     d5.form("s1", "demo_request", 0.5)
     d5.email_event("s3@nowhere.example", "click", 0.5)
     _land(d5)
-    run_dbt(["run", "--select", "+int_lead_activity_state"], vars={"as_of": day33.isoformat()},
+    run_dbt(["run", "--select", "+int_lead_activity_state"], as_of=day33.isoformat(),
             project_dir=project_copy, env={"LEADSCORE_PG_DBNAME": "ls_incr"})
     d6 = Dataset(as_of=day34)
     d6.page("s2", "/pricing", 0.5)

@@ -1,6 +1,6 @@
 """Run dbt (programmatically, dbtRunner) against the configured warehouse.
 
-    run_dbt(["build"], vars={"as_of": "2026-06-01T00:00:00Z"})
+    run_dbt(["build"], as_of="2026-06-01T00:00:00Z")
 
 The warehouse's LEADSCORE_PG_* variables are exported for dbt_project/profiles.yml, telemetry
 is off, and a failure raises LeadscoreError naming the first failing node in one line.
@@ -54,12 +54,14 @@ def _summarise(result) -> str:
     return failures[0] + more
 
 
-def run_dbt(args: list[str], *, vars: dict | None = None, project_dir: str | Path | None = None,
-            env: dict[str, str] | None = None) -> None:
+def run_dbt(args: list[str], *, as_of: str | None = None, vars: dict | None = None,
+            project_dir: str | Path | None = None, env: dict[str, str] | None = None) -> None:
     """Invoke dbt in-process with the warehouse env; raise LeadscoreError on any failure.
 
-    `project_dir` defaults to the repo's dbt_project/; `env` overrides variables for this call
-    (e.g. LEADSCORE_PG_DBNAME to score into another database).
+    `as_of` is the scoring time (ISO 8601; default: the run start). It travels as
+    LEADSCORE_AS_OF, not as a dbt var, so that dbt keeps its partial-parse cache from one day
+    to the next (macros/as_of.sql). `project_dir` defaults to the repo's dbt_project/; `env`
+    overrides variables for this call (e.g. LEADSCORE_PG_DBNAME to score into another database).
     """
     from dbt.cli.main import dbtRunner
 
@@ -67,7 +69,7 @@ def run_dbt(args: list[str], *, vars: dict | None = None, project_dir: str | Pat
     cli = list(args) + ["--project-dir", str(project), "--profiles-dir", str(project)]
     if vars:
         cli += ["--vars", json.dumps(vars, default=str)]
-    env = {**dbt_env(), **(env or {})}
+    env = {**dbt_env(), **({"LEADSCORE_AS_OF": str(as_of)} if as_of else {}), **(env or {})}
     with _LOCK:
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
