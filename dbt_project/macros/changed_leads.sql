@@ -29,7 +29,7 @@
         post_hook=[
             "{{ leads_changed_consumed() }}",
             "{{ ensure_index('" ~ index_name ~ "', '(lead_id)', unique=" ~ (unique | string | lower) ~ ") }}",
-            "analyze {{ this }}",
+            "{{ analyze_if_stale() }}",
         ],
     ) }}
 {%- endmacro %}

@@ -29,7 +29,7 @@
     "{{ ensure_index('int_activities_unioned_unattributed', '(contact_key) where lead_id is null') }}",
     "drop index if exists {{ this.schema }}.int_activities_unioned_lead",
     "drop index if exists {{ this.schema }}.int_activities_unioned_contact",
-    "analyze {{ this }}",
+    "{{ analyze_if_stale() }}",
 ]) }}
 
 {%- set since = none %}

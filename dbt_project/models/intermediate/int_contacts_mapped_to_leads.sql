@@ -29,7 +29,7 @@
         "{{ ensure_index('int_contacts_mapped_to_leads_survivor', '(survivor_id)') }}",
         "{{ ensure_index('int_contacts_mapped_to_leads_email', '(email)') }}",
         "{{ ensure_index('int_contacts_mapped_to_leads_moved', '(contact_id) where previous_lead_id is distinct from lead_id') }}",
-        "analyze {{ this }}",
+        "{{ analyze_if_stale() }}",
     ],
 ) }}
 

@@ -26,7 +26,7 @@
     post_hook=[
         "{{ ensure_index('int_lead_activities_pivoted_pk', '(lead_id)', unique=true) }}",
         "insert into " ~ hook_runs_table ~ " (invocation_id, as_of, state_recorded_at) select '{{ invocation_id }}', {{ as_of() }}, (select max(recorded_at) from " ~ hook_state_runs ~ ")",
-        "analyze {{ this }}",
+        "{{ analyze_if_stale() }}",
     ],
 ) }}
 

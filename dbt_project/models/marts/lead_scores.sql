@@ -10,7 +10,7 @@
     "{{ ensure_index('lead_scores_pk', '(lead_id)', unique=true) }}",
     "{{ ensure_index('lead_scores_crm_id', '(crm_id)') }}",
     "{{ ensure_index('lead_scores_email', '(email)') }}",
-    "analyze {{ this }}",
+    "{{ analyze_if_stale() }}",
 ]) }}
 
 with leads as (
