@@ -1,20 +1,22 @@
 -- Conversion per tier and per grade: leads, converted (closed-won or lifecycle customer/
 -- evangelist), conversion rate and lift over the baseline (all leads' rate).
-with scores as (
-    select * from {{ ref('lead_scores') }}
+with counted as (
+    -- one pass over lead_scores: per tier, per grade, and all leads (the baseline)
+    select
+        case when grouping(tier) = 0 then 'tier' when grouping(grade) = 0 then 'grade' end as dimension,
+        coalesce(tier, grade) as value,
+        count(*) as leads,
+        count(*) filter (where is_converted) as converted
+    from {{ ref('lead_scores') }}
+    group by grouping sets ((tier), (grade), ())
 ),
 
 baseline as (
-    select count(*) as leads, count(*) filter (where is_converted) as converted
-    from scores
+    select leads, converted from counted where dimension is null
 ),
 
 grouped as (
-    select 'tier' as dimension, tier as value, count(*) as leads, count(*) filter (where is_converted) as converted
-    from scores group by tier
-    union all
-    select 'grade', grade, count(*), count(*) filter (where is_converted)
-    from scores group by grade
+    select dimension, value, leads, converted from counted where dimension is not null
 )
 
 select
