@@ -84,7 +84,7 @@ evaluated as (
         case when {{ activity_within(sql_t.hand_raise.activity, sql_t.hand_raise.get('within_days')) }}
              then (select string_agg(x.activity_type || ' ' || to_char(x.last_at at time zone 'UTC', 'YYYY-MM-DD'), ', ' order by x.last_at desc)
                    from (values {% for x in sql_t.hand_raise.activity %}('{{ x }}', t.last_{{ x }}){{ ', ' if not loop.last }}{% endfor %}) as x (activity_type, last_at)
-                   where x.last_at >= {{ as_of() }} - interval '{{ sql_t.hand_raise.get('within_days', 36500) }} days')
+                   where x.last_at >= {{ days_before_as_of(sql_t.hand_raise.get('within_days', 36500)) }})
         end as hand_raise,
         {%- else %}
         null::text as hand_raise,
