@@ -83,6 +83,10 @@ def _compare(day: str) -> None:
     for db in DBS:
         present = {r[0] for r in _fetch(db, "select indexname from pg_indexes where schemaname in ('intermediate', 'marts')")}
         assert expected <= present, f"{day}: {db} lost indexes: {sorted(expected - present)}"
+        # the tables updated in place keep room on their pages for HOT updates (ensure_fillfactor)
+        options = dict(_fetch(db, "select relname, array_to_string(reloptions, ',') from pg_class where relname in "
+                                  "('int_lead_activity_state', 'int_lead_activities_pivoted') and relkind = 'r'"))
+        assert options == {"int_lead_activity_state": "fillfactor=80", "int_lead_activities_pivoted": "fillfactor=80"}, (day, db, options)
 
 
 def test_incremental_equals_full_refresh(scoring_home, project_copy):

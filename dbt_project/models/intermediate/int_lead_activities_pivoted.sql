@@ -25,6 +25,7 @@
     pre_hook=["create table if not exists " ~ hook_runs_table ~ " (invocation_id text, as_of timestamptz, state_recorded_at timestamptz, recorded_at timestamptz default now())"],
     post_hook=[
         "{{ ensure_index('int_lead_activities_pivoted_pk', '(lead_id)', unique=true) }}",
+        "{{ ensure_fillfactor(80) }}",
         "insert into " ~ hook_runs_table ~ " (invocation_id, as_of, state_recorded_at) select '{{ invocation_id }}', {{ as_of() }}, (select max(recorded_at) from " ~ hook_state_runs ~ ")",
         "{{ analyze_if_stale() }}",
     ],

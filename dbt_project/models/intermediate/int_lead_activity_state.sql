@@ -41,6 +41,7 @@
     post_hook=[
         "{{ ensure_index('int_lead_activity_state_lead_type', '(lead_id, activity_type)', unique=true) }}",
         "drop index if exists {{ this.schema }}.int_lead_activity_state_lead",
+        "{{ ensure_fillfactor(80) }}",
         "insert into " ~ runs_table ~ " (invocation_id, as_of, watermark, rules_version, mode) select '{{ invocation_id }}', {{ as_of() }}, greatest((select max(loaded_at) from {{ ref('int_activities_unioned') }}), (select max(extracted_at) from {{ ref('int_contacts_mapped_to_leads') }})), '" ~ version ~ "', {% if is_incremental() %}coalesce((select case when p.rules_version = '" ~ version ~ "' and p.as_of <= {{ as_of() }} and p.watermark is not null then 'incremental' else 'full' end from " ~ runs_table ~ " as p order by p.recorded_at desc limit 1), 'full'){% else %}'full'{% endif %}",
         "delete from {{ this }} as s where not exists (select 1 from {{ ref('int_leads_joined') }} as l where l.lead_id = s.lead_id) and (select mode from " ~ runs_table ~ " order by recorded_at desc limit 1) = 'full'",
         "{{ analyze_if_stale() }}",
