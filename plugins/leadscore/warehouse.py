@@ -195,7 +195,10 @@ def embedded_settings() -> dict[str, tuple[int, str]]:
     page image): about 2-3 s of a 1M-lead daily run. A server you point
     LEADSCORE_WAREHOUSE_URL at keeps its own settings.
     """
-    ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    try:
+        ram_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): keep the default pool
+        ram_mb = 512
     shared_mb = max(128, min(4096, ram_mb // 4))  # a quarter of RAM, at most 4GB
     return {
         "shared_buffers": (shared_mb * 128, f"{shared_mb}MB"),  # pg_settings unit: 8kB

@@ -1,0 +1,25 @@
+"""The embedded warehouse runs with the server settings leadscore sets for it (README: Postgres
+settings), checked on the running server, not on the dict that declares them."""
+from __future__ import annotations
+
+from leadscore import warehouse
+
+
+def test_embedded_server_runs_with_the_tuned_settings():
+    wanted = warehouse.embedded_settings()
+    assert 128 * 128 <= wanted["shared_buffers"][0] <= 4096 * 128  # 8kB pages: 128MB..4GB
+    with warehouse.connect() as conn:
+        running = dict(conn.execute("select name, setting from pg_settings where name = any(%s)",
+                                    (list(wanted),)).fetchall())
+        pending = conn.execute("select count(*) from pg_settings where pending_restart").fetchone()[0]
+    assert running == {name: str(value) for name, (value, _) in wanted.items()}
+    assert pending == 0
+
+
+def test_settings_are_applied_once_per_data_directory():
+    """A second start in the same process neither rewrites the config nor restarts."""
+    with warehouse.connect() as conn:
+        started = conn.execute("select pg_postmaster_start_time()").fetchone()[0]
+    warehouse.params()
+    with warehouse.connect() as conn:
+        assert conn.execute("select pg_postmaster_start_time()").fetchone()[0] == started
