@@ -99,6 +99,7 @@ select
     {%- endfor %}
     {%- for x, a in rules.activities.items() %}
     case when '{{ x }}' = any(c.types_read) then c.decayed_{{ x }}
+         when p.decayed_{{ x }} is null then null
          else {{ decayed_points('p.decayed_' ~ x, a.get('half_life_days'), age_days('p.ref_at')) }} end as decayed_{{ x }},
     {%- endfor %}
     c.ref_at
