@@ -33,21 +33,6 @@
     {{ return(types) }}
 {%- endmacro %}
 
-{#- One parameter of an activity type's rule (scoring_rules.yml `activities`: points,
-    half_life_days, window_days) as a CASE over the SQL expression `type_expr`; types without
-    the parameter (or without a rule) give `default`. A per-row expression instead of a join
-    to a table of rules: the planner cannot misjudge it (it estimated one new activity for
-    200,000 and looped over the rules for each). -#}
-{% macro rule_param(type_expr, rules, key, default='null') -%}
-    {%- set whens = [] %}
-    {%- for t, a in rules.activities.items() if a.get(key) is not none %}{% do whens.append("when '" ~ t ~ "' then " ~ a[key]) %}{% endfor %}
-    {%- if whens -%}
-        (case {{ type_expr }} {{ whens | join(' ') }} else {{ default }} end)::double precision
-    {%- else -%}
-        ({{ default }})::double precision
-    {%- endif -%}
-{%- endmacro %}
-
 {% macro rules_fail(where, problem) -%}
     {{ exceptions.raise_compiler_error("scoring_rules.yml: " ~ where ~ ": " ~ problem) }}
 {%- endmacro %}

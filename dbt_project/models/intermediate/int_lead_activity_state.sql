@@ -85,10 +85,11 @@ activities as not materialized (
         a.occurred_at,
         a.loaded_at,
         a.first_loaded_at,
-        {{ rule_param('a.activity_type', rules, 'points', 0) }} as points,
-        {{ rule_param('a.activity_type', rules, 'half_life_days') }} as half_life_days,
-        {{ rule_param('a.activity_type', rules, 'window_days') }} as window_days
+        coalesce(p.points, 0) as points,
+        p.half_life_days,
+        p.window_days
     from {{ ref('int_activities_unioned') }} as a
+    left join rule_params as p on p.activity_type = a.activity_type
     where a.occurred_at <= {{ as_of() }}
       and a.lead_id is not null
 ),
