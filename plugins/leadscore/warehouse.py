@@ -16,6 +16,7 @@ from typing import Iterator
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import psycopg
+from psycopg import sql
 
 from leadscore import settings
 from leadscore.connections import get_connection
@@ -216,7 +217,7 @@ def _tune_embedded(server) -> None:
         current = dict(conn.execute("select name, setting from pg_settings where name = any(%s)", (list(wanted),)).fetchall())
         changed = [name for name, (value, _) in wanted.items() if current.get(name) != str(value)]
         for name in changed:
-            conn.execute(f"alter system set {name} = '{wanted[name][1]}'")
+            conn.execute(sql.SQL("alter system set {} = {}").format(sql.Identifier(name), sql.Literal(wanted[name][1])))
         if changed:
             conn.execute("select pg_reload_conf()")
     if "shared_buffers" in changed:
