@@ -222,7 +222,8 @@ def _tune_embedded(server) -> None:
             conn.execute("select pg_reload_conf()")
     if "shared_buffers" in changed:
         log.info("restarting the embedded warehouse to apply %s", ", ".join(changed))
-        pg_ctl(["-w", "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+        # -l: keep writing the server log where pgserver's own start puts it (pgdata/log)
+        pg_ctl(["-w", "-l", str(server.log), "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
 
 
 def params(start: bool = True) -> WarehouseParams:

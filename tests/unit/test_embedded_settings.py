@@ -2,6 +2,10 @@
 settings), checked on the running server, not on the dict that declares them."""
 from __future__ import annotations
 
+import uuid
+
+from psycopg import sql
+
 from leadscore import warehouse
 
 
@@ -23,3 +27,11 @@ def test_settings_are_applied_once_per_data_directory():
     warehouse.params()
     with warehouse.connect() as conn:
         assert conn.execute("select pg_postmaster_start_time()").fetchone()[0] == started
+
+
+def test_server_log_survives_the_tuning_restart():
+    """The restart that applies shared_buffers keeps logging to pgdata/log, where users look."""
+    marker = f"leadscore-log-check-{uuid.uuid4()}"
+    with warehouse.connect() as conn:
+        conn.execute(sql.SQL("do $$ begin raise log {}; end $$").format(sql.Literal(marker)))
+    assert marker in (warehouse.pgdata_dir() / "log").read_text(errors="replace")
