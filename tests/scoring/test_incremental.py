@@ -60,7 +60,7 @@ def _fetch(db: str, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
-def _compare(day: str) -> None:
+def _compare(day: str, windowed_types: tuple[str, ...] = ("email_unsubscribe", "page_careers")) -> None:
     scores_sql = """select lead_id, tier, grade, bant_met, rules_version, fit_score, engagement_score, total_score
                     from marts.lead_scores order by lead_id"""
     incr, full = _fetch("ls_incr", scores_sql), _fetch("ls_full", scores_sql)
@@ -87,6 +87,11 @@ def _compare(day: str) -> None:
         options = dict(_fetch(db, "select relname, array_to_string(reloptions, ',') from pg_class where relname in "
                                   "('int_lead_activity_state', 'int_lead_activities_pivoted') and relkind = 'r'"))
         assert options == {"int_lead_activity_state": "fillfactor=80", "int_lead_activities_pivoted": "fillfactor=80"}, (day, db, options)
+        # one partial index of the windowed activity types, following the rules (a rules
+        # change that windows another type replaces it)
+        windowed = _fetch(db, "select indexdef from pg_indexes where starts_with(indexname, 'int_activities_unioned_windowed_')")
+        assert len(windowed) == 1 and windowed[0][0].count("'::text") == len(windowed_types), (day, db, windowed)
+        assert all(f"'{t}'::text" in windowed[0][0] for t in windowed_types), (day, db, windowed)
 
 
 def test_incremental_equals_full_refresh(scoring_home, project_copy):
@@ -133,6 +138,10 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     text = text.replace("email_open:           {points: 2,  half_life_days: 30, cap: 10}",
                         "email_open:           {points: 3,  half_life_days: 20, cap: 12}")
     text = text.replace("page_docs:            {points: 2,", "page_docs:            {points: 4,")
+    # email opens now also leave the score after 60 days (a window on top of the decay)
+    text = text.replace("email_open:           {points: 3,  half_life_days: 20, cap: 12}",
+                        "email_open:           {points: 3,  half_life_days: 20, window_days: 60, cap: 12}")
+    windowed = ("email_open", "email_unsubscribe", "page_careers")
     # a signal that now also looks at docs pages: the per-lead pivot gains columns
     need = "{activity: [demo_request, contact_sales, case_study_request, page_product, page_case_study], within_days: 90}"
     assert need in text
@@ -143,7 +152,7 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     d3.email_event("s4@finbank.example", "open", 0.1)
     _land(d3)
     _build(day3, project_copy)
-    _compare("day 3 (rules change)")
+    _compare("day 3 (rules change)", windowed)
 
     # day 32: windows expired (careers view, a year-old unsubscribe), the future-dated demo
     # request of 'stud' came due, plus new activity
@@ -159,7 +168,7 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     d4.contact("old", "ceo@bigsoft.example", title="CEO", company_id="co-big", archived=True)
     _land(d4)
     _build(day32, project_copy, with_tests=True)  # the dbt data tests hold on incremental results
-    _compare("day 32")
+    _compare("day 32", windowed)
 
     modes = [r[0] for r in _fetch("ls_incr", "select mode from intermediate.int_lead_activity_state_runs order by recorded_at")]
     assert modes == ["full", "incremental", "full", "incremental"]
@@ -178,7 +187,7 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     d6.page("s2", "/pricing", 0.5)
     _land(d6)
     _build(day34, project_copy)
-    _compare("day 34 (after a run that stopped midway on day 33)")
+    _compare("day 34 (after a run that stopped midway on day 33)", windowed)
 
 
 def _check_day32_details() -> None:

@@ -33,6 +33,22 @@
     {{ return(types) }}
 {%- endmacro %}
 
+{#- The activity types with a time window (scoring_rules.yml `window_days`), sorted: their
+    activities leave the engagement score when they age out, so the daily run reads them by
+    occurrence time through a partial index of int_activities_unioned. -#}
+{% macro rules_windowed_activity_types(rules) -%}
+    {%- set types = [] %}
+    {%- for t, a in rules.activities.items() if a.get('window_days') is not none %}{% do types.append(t) %}{% endfor %}
+    {{ return(types | sort) }}
+{%- endmacro %}
+
+{#- SQL test "this activity type has a window", written the same way for the partial index
+    and the queries that must match it. -#}
+{% macro is_windowed_activity(column, rules) -%}
+    {%- set types = rules_windowed_activity_types(rules) -%}
+    {%- if types %}{{ column }} in ({% for x in types %}{{ sql_str(x) }}{{ ', ' if not loop.last }}{% endfor %}){% else %}false{% endif -%}
+{%- endmacro %}
+
 {% macro rules_fail(where, problem) -%}
     {{ exceptions.raise_compiler_error("scoring_rules.yml: " ~ where ~ ": " ~ problem) }}
 {%- endmacro %}

@@ -27,6 +27,7 @@
     "{{ ensure_index('int_activities_unioned_loaded', '(loaded_at)') }}",
     "{{ ensure_index('int_activities_unioned_key', '(activity_key)') }}",
     "{{ ensure_index('int_activities_unioned_unattributed', '(contact_key) where lead_id is null') }}",
+    "{{ ensure_windowed_activities_index() }}",
     "drop index if exists {{ this.schema }}.int_activities_unioned_lead",
     "drop index if exists {{ this.schema }}.int_activities_unioned_contact",
     "{{ analyze_if_stale() }}",

@@ -128,6 +128,8 @@ leaving as (
     select a.*
     from activities as a
     where a.window_days is not null
+      -- through the partial index of windowed activities (macros/ensure_windowed_activities_index.sql)
+      and {{ is_windowed_activity('a.activity_type', rules) }}
       and a.occurred_at <= {{ t0 }}
       and a.occurred_at >= {{ t0 }} - a.window_days * interval '1 day'
       and a.occurred_at < {{ as_of() }} - a.window_days * interval '1 day'
