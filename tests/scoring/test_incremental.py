@@ -203,3 +203,40 @@ def _check_day32_details() -> None:
     s5 = _fetch("ls_incr", "select count(*) from marts.lead_score_factors f join marts.lead_scores s using (lead_id) "
                            "where s.crm_id = 's5' and f.factor = 'page_pricing'")[0][0]
     assert s5 == 1, "the merged contact's activity moved to the survivor's lead"
+
+
+def test_new_signal_and_new_columns_reach_every_lead(scoring_home, project_copy):
+    """The per-lead attributes table follows the rules and the code: a signal added to the
+    rules, or a column the table lacks (a warehouse built by an older version), makes the next
+    daily run add the columns and evaluate every lead, not just the changed ones."""
+    db = "ls_columns"
+    with psycopg.connect(dataclasses.replace(warehouse.params(), dbname="postgres").url, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{db}" with (force)')
+        conn.execute(f'create database "{db}"')
+    warehouse.bootstrap(_params(db))
+    with warehouse.connect(p=_params(db)) as conn:
+        scenario_dataset().land(conn)
+    env = {"LEADSCORE_PG_DBNAME": db}
+    run_dbt(["run"], as_of=AS_OF.isoformat(), project_dir=project_copy, env=env)
+
+    # an older warehouse: the table lacks a column this version writes (and no view reads
+    # it); nothing changed in the data, so only the column check can list every lead
+    with warehouse.connect(p=_params(db)) as conn:
+        conn.execute("alter table intermediate.int_lead_attributes_evaluated drop column crm_id cascade")
+    run_dbt(["run"], as_of=(AS_OF + timedelta(days=1)).isoformat(), project_dir=project_copy, env=env)
+    rows = _fetch(db, """select a.crm_id, l.crm_id from intermediate.int_leads_joined as l
+                         left join intermediate.int_lead_attributes_evaluated as a using (lead_id)""")
+    assert len(rows) >= 5 and all(r[0] == r[1] for r in rows), rows
+
+    # a new signal in the rules (a rules change lists every lead; the table gains two columns)
+    rules = project_copy / "scoring_rules.yml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "signals:\n", "signals:\n  large_company:\n    - {attribute: employees, operator: gte, value: 1000}\n", 1),
+        encoding="utf-8")
+    run_dbt(["run"], as_of=(AS_OF + timedelta(days=2)).isoformat(), project_dir=project_copy, env=env)
+    rows = _fetch(db, """select a.crm_id, l.crm_id, a.attr_large_company, coalesce(l.employees >= 1000, false)
+                         from intermediate.int_leads_joined as l
+                         left join intermediate.int_lead_attributes_evaluated as a using (lead_id)""")
+    assert any(r[3] for r in rows) and not all(r[3] for r in rows), rows  # the signal separates leads
+    assert all(r[2] == r[3] for r in rows), rows
+    assert sorted(r[0] for r in _fetch(db, "select crm_id from marts.lead_scores")) == sorted(r[1] for r in rows)

@@ -65,6 +65,9 @@ scored as (
 evaluated as (
     select
         t.lead_id,
+        {%- for c in lead_identity_columns() %}
+        t.{{ c }},
+        {%- endfor %}
         t.fit_raw,
         t.fit_score,
         t.engagement_raw,
@@ -104,6 +107,9 @@ evaluated as (
 
 select
     lead_id,
+    {%- for c in lead_identity_columns() %}
+    {{ c }},
+    {%- endfor %}
     fit_raw,
     fit_score,
     engagement_raw,

@@ -13,24 +13,13 @@
     "{{ analyze_if_stale() }}",
 ]) }}
 
-with leads as (
-    select * from {{ ref('int_leads_joined') }}
-),
-
-signals as (
+with signals as (
+    -- also carries the lead's identity and CRM columns (macro lead_identity_columns)
     select * from {{ ref('int_lead_signals_evaluated') }}
 ),
 
 graded as (
     select
-        l.crm_id,
-        l.email,
-        l.company_name,
-        l.job_title,
-        l.industry,
-        l.employees,
-        l.lifecyclestage,
-        l.is_converted,
         s.*,
         case
             when s.fit_score >= {{ g.fit.A }} then 'A'
@@ -46,8 +35,7 @@ graded as (
         (s.hand_raise is not null and s.fit_score >= {{ sql_t.get('min_fit', 0) }}) as is_hand_raise_sql,
         {% if fw %}(s.{{ fw.name }}_met >= {{ fw.min_met }}){% else %}false{% endif %} as is_framework_sql,
         (s.fit_score >= {{ mql_t.min_fit }} and s.engagement_score >= {{ mql_t.min_engagement }}) as is_mql
-    from leads as l
-    join signals as s on s.lead_id = l.lead_id
+    from signals as s
 ),
 
 tiered as (
