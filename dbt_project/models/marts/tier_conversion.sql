@@ -1,13 +1,25 @@
 -- Conversion per tier and per grade: leads, converted (closed-won or lifecycle customer/
 -- evangelist), conversion rate and lift over the baseline (all leads' rate).
-with counted as (
-    -- one pass over lead_scores: per tier, per grade, and all leads (the baseline)
+with cells as (
+    -- one pass over lead_scores, per tier and grade (a plain group by, which Postgres
+    -- aggregates in parallel; grouping sets over all leads would not: 0.35 s -> 0.18 s at 1M)
     select
-        case when grouping(tier) = 0 then 'tier' when grouping(grade) = 0 then 'grade' end as dimension,
-        coalesce(tier, grade) as value,
+        tier,
+        grade,
         count(*) as leads,
         count(*) filter (where is_converted) as converted
     from {{ ref('lead_scores') }}
+    group by tier, grade
+),
+
+counted as (
+    -- per tier, per grade, and all leads (the baseline)
+    select
+        case when grouping(tier) = 0 then 'tier' when grouping(grade) = 0 then 'grade' end as dimension,
+        coalesce(tier, grade) as value,
+        sum(leads)::bigint as leads,
+        sum(converted)::bigint as converted
+    from cells
     group by grouping sets ((tier), (grade), ())
 ),
 
