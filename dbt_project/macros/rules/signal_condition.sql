@@ -40,7 +40,7 @@
     {%- if 'activity' in c -%}
         {{ sql_str((c.activity | join('/')) ~ (' within ' ~ c.within_days ~ ' days' if c.get('within_days') is not none else '') ~ ', last ') }} || to_char({{ activity_last_at(c.activity) }} at time zone 'UTC', 'YYYY-MM-DD')
     {%- elif 'engagement_gte' in c -%}
-        'engagement_score ' || round(t.engagement_score::numeric, 1)::text || ' >= {{ c.engagement_gte }}'
+        'engagement_score ' || {{ rounded('t.engagement_score', 1) }}::text || ' >= {{ c.engagement_gte }}'
     {%- else -%}
         {{ sql_str(c.attribute ~ ' = ') }} || coalesce(l.{{ c.attribute }}::text, '∅') || {{ sql_str(' (' ~ rule_condition_text(c) ~ ')') }}
     {%- endif -%}

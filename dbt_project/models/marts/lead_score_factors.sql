@@ -34,8 +34,8 @@ engagement_types as (
         counted_count || '× ' || activity_type || ' at ' || points_each || ' pts'
             || case when window_days is not null then ', last ' || window_days || ' days only' else '' end
             || case when half_life_days is not null
-                    then ', halving every ' || half_life_days || ' days: ' || round(undecayed_points::numeric, 2) || ' → ' || round(decayed_points::numeric, 2)
-                    else ': ' || round(undecayed_points::numeric, 2) end
+                    then ', halving every ' || half_life_days || ' days: ' || {{ rounded('undecayed_points', 2) }} || ' → ' || {{ rounded('decayed_points', 2) }}
+                    else ': ' || {{ rounded('undecayed_points', 2) }} end
             || case when points <> decayed_points then ', capped at ' || cap else '' end
             || ', last ' || to_char(last_at at time zone 'UTC', 'YYYY-MM-DD') as detail,
         points
@@ -51,10 +51,10 @@ per_lead as (
     from signals as s
     cross join lateral (
         values
-        ('fit', 'fit', 'fit_clamp', 'fit score kept within 0..100 (raw ' || round(s.fit_raw::numeric, 2) || ')',
+        ('fit', 'fit', 'fit_clamp', 'fit score kept within 0..100 (raw ' || {{ rounded('s.fit_raw', 2) }} || ')',
          s.fit_score - s.fit_raw, s.fit_score <> s.fit_raw),
         ('engagement', 'engagement', 'engagement_clamp',
-         'engagement score kept within 0..100 (raw ' || round(s.engagement_raw::numeric, 2) || ')',
+         'engagement score kept within 0..100 (raw ' || {{ rounded('s.engagement_raw', 2) }} || ')',
          s.engagement_score - s.engagement_raw, s.engagement_score <> s.engagement_raw),
         {%- for f, criteria in rules.frameworks.items() %}
         {%- for crit, sig in criteria.items() %}

@@ -90,13 +90,13 @@ select
     case tier
         when 'disqualified' then 'disqualified: ' || disqualified_by
         when 'sql' then concat_ws('; ',
-            case when is_hand_raise_sql then 'hand-raise: ' || hand_raise || ' (fit ' || round(fit_score::numeric, 1) || ' >= {{ sql_t.get('min_fit', 0) }})' end,
+            case when is_hand_raise_sql then 'hand-raise: ' || hand_raise || ' (fit ' || {{ rounded('fit_score', 1) }} || ' >= {{ sql_t.get('min_fit', 0) }})' end,
             sequence_matched,
             {% if fw %}case when is_framework_sql then '{{ fw.name | upper }} ' || {{ fw.name }}_met || ' of {{ rules.frameworks[fw.name] | length }} criteria met' end{% else %}null{% endif %})
-        when 'mql' then 'fit ' || round(fit_score::numeric, 1) || ' >= {{ mql_t.min_fit }} and engagement ' || round(engagement_score::numeric, 1) || ' >= {{ mql_t.min_engagement }}'
+        when 'mql' then 'fit ' || {{ rounded('fit_score', 1) }} || ' >= {{ mql_t.min_fit }} and engagement ' || {{ rounded('engagement_score', 1) }} || ' >= {{ mql_t.min_engagement }}'
         else concat_ws(' and ',
-            case when fit_score < {{ mql_t.min_fit }} then 'fit ' || round(fit_score::numeric, 1) || ' < {{ mql_t.min_fit }}' end,
-            case when engagement_score < {{ mql_t.min_engagement }} then 'engagement ' || round(engagement_score::numeric, 1) || ' < {{ mql_t.min_engagement }}' end,
+            case when fit_score < {{ mql_t.min_fit }} then 'fit ' || {{ rounded('fit_score', 1) }} || ' < {{ mql_t.min_fit }}' end,
+            case when engagement_score < {{ mql_t.min_engagement }} then 'engagement ' || {{ rounded('engagement_score', 1) }} || ' < {{ mql_t.min_engagement }}' end,
             case when hand_raise is not null and not is_hand_raise_sql then 'hand-raise ignored: fit below {{ sql_t.get('min_fit', 0) }}' end)
     end as tier_reasons,
     row_number() over (
