@@ -1,4 +1,5 @@
--- One row per lead: fit and engagement scores (raw and clamped to 0..100), every signal of
+-- One row per lead: the lead's identity and CRM columns (passed on from
+-- int_lead_attributes_evaluated), fit and engagement scores (raw and clamped to 0..100), every signal of
 -- scoring_rules.yml as a boolean plus evidence text, the framework criteria and counts,
 -- disqualifiers and the SQL triggers (hand-raise, sequences). Tiers are assigned in lead_scores.
 -- A view: engagement decays and activity windows move with the scoring time, so this changes
