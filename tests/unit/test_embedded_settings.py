@@ -35,3 +35,15 @@ def test_server_log_survives_the_tuning_restart():
     with warehouse.connect() as conn:
         conn.execute(sql.SQL("do $$ begin raise log {}; end $$").format(sql.Literal(marker)))
     assert marker in (warehouse.pgdata_dir() / "log").read_text(errors="replace")
+
+
+def test_database_sorts_bytewise_and_keeps_utf8_character_classes():
+    """Collation "C" for fast sorts and index builds on text keys; lower() still knows Czech."""
+    with warehouse.connect() as conn:
+        collate, ctype = conn.execute("select datcollate, datctype from pg_database where datname = current_database()").fetchone()
+        lowered = conn.execute("select lower('ŘEDITEL Ústí')").fetchone()[0]
+        order = [r[0] for r in conn.execute("select x from unnest(array['b', 'Z', 'a', 'ř']) as x order by x").fetchall()]
+    assert collate == "C"
+    assert ctype.lower().replace("-", "").endswith("utf8"), ctype
+    assert lowered == "ředitel ústí"
+    assert order == ["Z", "a", "b", "ř"]
