@@ -246,7 +246,7 @@ def run(scale: str) -> dict[str, dict]:
     with warehouse.connect(p=p) as conn:
         scored = conn.execute("select count(*) from marts.lead_scores").fetchone()[0]
         modes = [r[0] for r in conn.execute(
-            "select mode from intermediate.int_lead_activity_state_runs order by recorded_at desc limit %s", (len(incr_samples),))]
+            "select mode from intermediate.int_lead_activities_accumulated_runs order by recorded_at desc limit %s", (len(incr_samples),))]
     last_samples, last_models = [], {}
     for _ in range(1 if scale == "full" else runs):
         _autovacuum_catch_up()

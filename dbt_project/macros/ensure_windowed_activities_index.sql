@@ -1,5 +1,5 @@
 {#- Hook of int_activities_unioned: a partial index of the activities of windowed types by
-    occurrence time. int_lead_activity_state reads the ones leaving their window each day: a
+    occurrence time. int_lead_activities_accumulated reads the ones leaving their window each day: a
     day's slice of old activities is scattered over the whole table and mostly not windowed,
     so without it the daily run read a few hundred thousand cold pages for a few thousand
     rows. The index follows the rules: its name carries a hash of the windowed types, and a

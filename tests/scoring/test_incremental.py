@@ -78,15 +78,15 @@ def _compare(day: str, windowed_types: tuple[str, ...] = ("email_unsubscribe", "
     # the index names while the post-hooks run, so every other rebuild used to lose them
     expected = {"lead_scores_pk", "lead_scores_crm_id", "lead_scores_email", "int_leads_changed_lead",
                 "int_activities_unioned_key", "int_activities_unioned_unattributed",
-                "int_lead_activity_state_lead_type", "int_lead_activities_pivoted_pk", "int_leads_joined_pk",
+                "int_lead_activities_accumulated_pk", "int_leads_joined_pk",
                 "int_contacts_mapped_to_leads_moved"}
     for db in DBS:
         present = {r[0] for r in _fetch(db, "select indexname from pg_indexes where schemaname in ('intermediate', 'marts')")}
         assert expected <= present, f"{day}: {db} lost indexes: {sorted(expected - present)}"
         # the tables updated in place keep room on their pages for HOT updates (ensure_fillfactor)
-        options = dict(_fetch(db, "select relname, array_to_string(reloptions, ',') from pg_class where relname in "
-                                  "('int_lead_activity_state', 'int_lead_activities_pivoted') and relkind = 'r'"))
-        assert options == {"int_lead_activity_state": "fillfactor=80", "int_lead_activities_pivoted": "fillfactor=80"}, (day, db, options)
+        options = dict(_fetch(db, "select relname, array_to_string(reloptions, ',') from pg_class where relname = "
+                                  "'int_lead_activities_accumulated' and relkind = 'r'"))
+        assert options == {"int_lead_activities_accumulated": "fillfactor=80"}, (day, db, options)
         # one partial index of the windowed activity types, following the rules (a rules
         # change that windows another type replaces it)
         windowed = _fetch(db, "select indexdef from pg_indexes where starts_with(indexname, 'int_activities_unioned_windowed_')")
@@ -96,6 +96,14 @@ def _compare(day: str, windowed_types: tuple[str, ...] = ("email_unsubscribe", "
 
 def test_incremental_equals_full_refresh(scoring_home, project_copy):
     _setup_databases()
+    # a warehouse upgraded from a version with a per-(lead, type) state and a per-lead pivot:
+    # their tables are dropped once nothing reads them
+    retired = ("int_lead_activity_state", "int_lead_activity_state_runs", "int_lead_activities_pivoted",
+               "int_lead_activities_pivoted_runs")
+    with warehouse.connect(p=_params("ls_incr")) as conn:
+        conn.execute("create schema if not exists intermediate")
+        for table in retired:
+            conn.execute(f"create table intermediate.{table} (lead_id text)")
 
     # day 0: the scenario data plus a careers-page view about to leave its 90-day window
     d0 = scenario_dataset()
@@ -105,6 +113,9 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     _land(d0)
     _build(AS_OF)
     _compare("day 0")
+    names = ", ".join(f"'{t}'" for t in retired)
+    left = _fetch("ls_incr", f"select relname from pg_class where relname in ({names})")
+    assert left == [], f"retired tables kept: {left}"
 
     # day 2: new activities and a new lead, late arrivals (occurred before day 0's scoring
     # time), a new duplicate contact of s5 and an updated activity
@@ -170,7 +181,7 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     _build(day32, project_copy, with_tests=True)  # the dbt data tests hold on incremental results
     _compare("day 32", windowed)
 
-    modes = [r[0] for r in _fetch("ls_incr", "select mode from intermediate.int_lead_activity_state_runs order by recorded_at")]
+    modes = [r[0] for r in _fetch("ls_incr", "select mode from intermediate.int_lead_activities_accumulated_runs order by recorded_at")]
     assert modes == ["full", "incremental", "full", "incremental"]
     _check_day32_details()
 
@@ -181,7 +192,7 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     d5.form("s1", "demo_request", 0.5)
     d5.email_event("s3@nowhere.example", "click", 0.5)
     _land(d5)
-    run_dbt(["run", "--select", "+int_lead_activity_state"], as_of=day33.isoformat(),
+    run_dbt(["run", "--select", "+int_lead_activities_accumulated"], as_of=day33.isoformat(),
             project_dir=project_copy, env={"LEADSCORE_PG_DBNAME": "ls_incr"})
     d6 = Dataset(as_of=day34)
     d6.page("s2", "/pricing", 0.5)
@@ -192,7 +203,7 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
 
 def _check_day32_details() -> None:
     versions = _fetch("ls_incr", "select distinct rules_version from marts.lead_scores")
-    assert len(versions) == 1 and versions[0][0] != _fetch("ls_incr", "select rules_version from intermediate.int_lead_activity_state_runs order by recorded_at limit 1")[0][0]
+    assert len(versions) == 1 and versions[0][0] != _fetch("ls_incr", "select rules_version from intermediate.int_lead_activities_accumulated_runs order by recorded_at limit 1")[0][0]
     stud = _fetch("ls_incr", "select count(*) from marts.lead_score_factors f join marts.lead_scores s using (lead_id) "
                              "where s.crm_id = 'stud' and f.factor = 'demo_request'")[0][0]
     assert stud == 1, "the future-dated demo request counts once its time has come"

@@ -21,7 +21,7 @@
 {%- endmacro %}
 
 {#- The activity types some signal or tier trigger looks at, in rule order (the per-lead
-    first/last times of these are pivoted for scoring). -#}
+    first/last times of these decide signals and tiers). -#}
 {% macro rules_signal_activity_types(rules) -%}
     {%- set sql_t = rules.tiers.sql %}
     {%- set lists = [] %}

@@ -1,40 +1,41 @@
 -- One row per lead and activity type up to the scoring time: counts, first/last occurrence,
 -- and the engagement points of that type after window, exponential decay and cap
--- (rules: scoring_rules.yml `activities`), read from the incremental state
--- (int_lead_activity_state) and decayed from its reference time to the scoring time.
+-- (rules: scoring_rules.yml `activities`), unpivoted from the lead's row of the incremental
+-- state (int_lead_activities_accumulated) and decayed from its reference time to the scoring
+-- time.
 {%- set rules = scoring_rules() %}
--- A view: the decay is computed where the rows are read (lead_score_factors, per lead), so
--- the state's millions of rows are not rewritten daily. Scoring reads the per-lead pivot of
--- the same state (int_lead_activities_pivoted) instead.
+-- A view: the decay is computed where the rows are read (lead_score_factors, per lead: one
+-- index lookup), so nothing is rewritten daily. Scoring reads the state's per-lead row directly.
 {{ config(materialized='view') }}
 
-with rule_params (activity_type, points, half_life_days, window_days, cap) as (
-    values
-    {%- for t, a in rules.activities.items() %}
-        ('{{ t }}', {{ a.points }}::double precision, {{ a.get('half_life_days') if a.get('half_life_days') is not none else 'null' }}::double precision,
-         {{ a.get('window_days') if a.get('window_days') is not none else 'null' }}::double precision,
-         {{ a.get('cap') if a.get('cap') is not none else 'null' }}::double precision){{ ',' if not loop.last }}
-    {%- endfor %}
+with rule_params (type_no, activity_type, points, half_life_days, window_days, cap) as (
+    {{ activity_rule_params(rules) }}
 ),
 
-state as (
+per_type as (
     -- may still hold rows of a lead that no longer exists (until the next full recompute):
     -- readers join to the leads they report on
-    select s.*
-    from {{ ref('int_lead_activity_state') }} as s
-    where s.activity_count > 0
+    select s.lead_id, s.ref_at, v.*
+    from {{ ref('int_lead_activities_accumulated') }} as s
+    cross join lateral (
+        values
+        {%- for t in rules_activity_types() %}
+        ({{ loop.index }}, s.count_{{ t }}, s.first_{{ t }}, s.last_{{ t }}, s.counted_{{ t }}, s.decayed_{{ t }}){{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as v (type_no, activity_count, first_at, last_at, counted_count, decayed_ref)
+    where v.activity_count > 0
 ),
 
 decayed as (
     select
-        s.lead_activity_type_id,
+        md5(s.lead_id || '|' || p.activity_type) as lead_activity_type_id,
         s.lead_id,
-        s.activity_type,
+        p.activity_type,
         s.activity_count,
         s.first_at,
         s.last_at,
         s.counted_count,
-        s.undecayed_points,
+        s.counted_count * p.points as undecayed_points,
         case when p.half_life_days is null then s.decayed_ref
              else s.decayed_ref * power(0.5::double precision, {{ age_days('s.ref_at') }} / p.half_life_days) end
             as decayed_points,
@@ -42,14 +43,11 @@ decayed as (
         p.half_life_days,
         p.window_days,
         p.cap
-    from state as s
-    left join rule_params as p on p.activity_type = s.activity_type
+    from per_type as s
+    join rule_params as p on p.type_no = s.type_no
 )
 
 select
     decayed.*,
-    case
-        when points_each is null then 0::double precision
-        else {{ capped_points('decayed_points', 'points_each', 'cap') }}
-    end as points
+    {{ capped_points('decayed_points', 'points_each', 'cap') }} as points
 from decayed

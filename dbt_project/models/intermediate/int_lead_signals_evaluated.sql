@@ -5,7 +5,7 @@
 -- A view: engagement decays and activity windows move with the scoring time, so this changes
 -- daily for every engaged lead; lead_scores reads it once per run and lead_score_factors per
 -- lead. The attribute-only parts come precomputed from int_lead_attributes_evaluated, the
--- activity parts from int_lead_activities_pivoted (one row per lead). A
+-- activity parts from the per-lead activity state (int_lead_activities_accumulated). A
 -- signal's evidence is its first attribute condition that holds, else its first
 -- activity/engagement one.
 {%- set rules = scoring_rules() %}
@@ -18,7 +18,7 @@ with leads as (
 ),
 
 activities as (
-    select * from {{ ref('int_lead_activities_pivoted') }}
+    select * from {{ ref('int_lead_activities_accumulated') }}
 ),
 
 engaged as (

@@ -8,7 +8,8 @@
 -- table: the breakdown has about 20 rows per lead, and rewriting all of them every day would
 -- cost more than the rest of the daily run. Reading one lead (`leadscore explain`) is an
 -- index lookup; the view is recreated by every run, so it always shows that run's scoring time.
-{{ config(materialized='view') }}
+{#- its post-hook drops the tables earlier versions used in its place (macros/drop_retired_tables.sql) -#}
+{{ config(materialized='view', post_hook=["{{ drop_retired_tables(ref('int_lead_activities_aggregated').schema) }}"]) }}
 
 with signals as (
     select * from {{ ref('int_lead_signals_evaluated') }}

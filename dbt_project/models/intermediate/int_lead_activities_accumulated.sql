@@ -1,24 +1,28 @@
--- Engagement state per lead and activity type, maintained incrementally.
+-- Activity state per lead, one row per lead with activities, maintained incrementally: per
+-- normalised activity type the count, first and last occurrence, the count still inside the
+-- type's window, and the decayed points before the cap, decayed to the row's reference time
+-- ref_at (columns: macros/activity_state_columns.sql). Scoring (int_lead_signals_evaluated)
+-- reads one row per lead and decays it on to the scoring time; int_lead_activities_aggregated
+-- unpivots it per type for the explanations.
 --
 -- Exponential decay is memoryless: the decayed sum at T1 is the sum at T0 times
 -- 0.5^((T1 - T0) / half-life) plus the new activities' decayed points. A daily run therefore
 -- only touches leads with something new, and never rescans the others:
---   * re-based rows (lead × activity type, only those with changes): the previous state row is
---     decayed to T1 (sum × 0.5^(Δt / half-life))
---     plus the activities first loaded since the previous run's watermark (late arrivals
---     too: a sum of decayed points does not depend on arrival order), plus activities loaded
---     earlier that came due in (T0, T1] (future-dated rows), minus windowed activities that
---     left their window;
+--   * re-based leads (only those with changes): the previous row is decayed to T1
+--     (sum × 0.5^(Δt / half-life), per type) plus the activities first loaded since the
+--     previous run's watermark (late arrivals too: a sum of decayed points does not depend on
+--     arrival order), plus activities loaded earlier that came due in (T0, T1] (future-dated
+--     rows), minus windowed activities that left their window;
 --   * recomputed leads (from all their activities up to T1): leads with an already counted
 --     activity that was re-extracted with new values, and leads that gained or lost a
---     contact (new contacts, merges, email changes);
---   * all other rows are kept as they are; int_lead_activities_aggregated decays every row
---     from its own reference time (ref_at) to the scoring time. A type a recomputed lead no
---     longer has gets an empty row (activity_count 0), which readers skip.
+--     contact (new contacts, merges, email changes); one left with no activities gets an
+--     empty row;
+--   * all other rows are kept as they are, each at its own ref_at.
 -- Every branch reads int_activities_unioned through an index (loaded_at, first_loaded_at via
 -- loaded_at, occurred_at, lead_id), so the cost follows the new data, not the history.
 -- A full recompute happens on the first run, `--full-refresh`, a rules change (rules_version),
--- or a scoring time earlier than the previous one.
+-- a scoring time earlier than the previous one, or a change of the table's columns (a new
+-- activity type in the code).
 -- Known limit: an activity deleted or quarantined after it was counted leaves its lead's
 -- state only when that lead is otherwise recomputed or at the next full refresh (the DAG's
 -- full_refresh param); schedule one weekly. Rows of leads that no longer exist (every
@@ -26,21 +30,22 @@
 {%- set rules = scoring_rules() %}
 {%- set version = rules_version() %}
 {%- set windows = rules.activities.values() | selectattr('window_days', 'defined') | map(attribute='window_days') | reject('none') | list %}
-{%- set runs_table = '{{ this.schema }}.int_lead_activity_state_runs' %}
-{#- upsert (macros/incremental_upsert.sql) needs the unique (lead_id, activity_type) index: the
-    pre-hook also creates it in a warehouse built before it existed -#}
+{%- set runs_table = '{{ activity_state_runs_table(this) }}' %}
+{#- upsert (macros/incremental_upsert.sql) needs the unique lead_id index: the pre-hook also
+    creates it in a warehouse that lost it. Its columns follow the code's activity types, not
+    the rules (macros/activity_state_columns.sql); a new type adds columns (sync_all_columns)
+    and recomputes every lead. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='upsert',
-    unique_key=['lead_id', 'activity_type'],
-    on_schema_change='fail',
+    unique_key='lead_id',
+    on_schema_change='sync_all_columns',
     pre_hook=[
         "create table if not exists " ~ runs_table ~ " (invocation_id text, as_of timestamptz, watermark timestamptz, rules_version text, mode text, recorded_at timestamptz default now())",
-        "{% if is_incremental() %}{{ ensure_index('int_lead_activity_state_lead_type', '(lead_id, activity_type)', unique=true) }}{% endif %}",
+        "{% if is_incremental() %}{{ ensure_index('int_lead_activities_accumulated_pk', '(lead_id)', unique=true) }}{% endif %}",
     ],
     post_hook=[
-        "{{ ensure_index('int_lead_activity_state_lead_type', '(lead_id, activity_type)', unique=true) }}",
-        "drop index if exists {{ this.schema }}.int_lead_activity_state_lead",
+        "{{ ensure_index('int_lead_activities_accumulated_pk', '(lead_id)', unique=true) }}",
         "{{ ensure_fillfactor(80) }}",
         "insert into " ~ runs_table ~ " (invocation_id, as_of, watermark, rules_version, mode) select '{{ invocation_id }}', {{ as_of() }}, greatest((select max(loaded_at) from {{ ref('int_activities_unioned') }}), (select max(extracted_at) from {{ ref('int_contacts_mapped_to_leads') }})), '" ~ version ~ "', {% if is_incremental() %}coalesce((select case when p.rules_version = '" ~ version ~ "' and p.as_of <= {{ as_of() }} and p.watermark is not null then 'incremental' else 'full' end from " ~ runs_table ~ " as p order by p.recorded_at desc limit 1), 'full'){% else %}'full'{% endif %}",
         "delete from {{ this }} as s where not exists (select 1 from {{ ref('int_leads_joined') }} as l where l.lead_id = s.lead_id) and (select mode from " ~ runs_table ~ " order by recorded_at desc limit 1) = 'full'",
@@ -55,41 +60,39 @@
 {%- set t0 = none %}
 {%- set w0 = none %}
 {%- if execute and is_incremental() %}
-    {%- set runs_table = this.schema ~ '.int_lead_activity_state_runs' %}
+    {%- set runs_table = activity_state_runs_table(this) %}
+    {%- if recompute_every_lead_if_columns_change(activity_state_columns()) %}
+        {#- the rows are cleared; without a previous run on record the post-hook records this
+            run as a full one, and a run that fails from here on is redone in full -#}
+        {% do run_query("delete from " ~ runs_table) %}
+    {%- endif %}
     {%- set prev = previous_run(runs_table, version) %}
     {%- if prev is not none %}
         {%- set mode = 'incremental' %}
         {%- set t0 = prev.t0 %}
         {%- set w0 = prev.w0 %}
     {%- endif %}
-    {{ log("int_lead_activity_state: " ~ mode ~ " (rules " ~ version ~ ")", info=True) }}
+    {{ log("int_lead_activities_accumulated: " ~ mode ~ " (rules " ~ version ~ ")", info=True) }}
 {%- endif %}
 {%- if is_incremental() and mode == 'full' %}
     {#- the upsert only replaces the rows it writes: a full recompute also clears the rest -#}
     {% do run_query("delete from " ~ this) if execute %}
 {%- endif %}
 
-with rule_params (activity_type, points, half_life_days, window_days) as (
-    values
-    {%- for t, a in rules.activities.items() %}
-        ('{{ t }}', {{ a.points }}::double precision, {{ a.get('half_life_days') if a.get('half_life_days') is not none else 'null' }}::double precision,
-         {{ a.get('window_days') if a.get('window_days') is not none else 'null' }}::double precision){{ ',' if not loop.last }}
-    {%- endfor %}
-),
-
-activities as not materialized (
-    -- not materialized: each use below filters through an index of int_activities_unioned
+with activities as not materialized (
+    -- not materialized: each use below filters through an index of int_activities_unioned.
+    -- The type's number and parameters by CASE (macros/activity_state_columns.sql)
     select
         a.lead_id,
         a.activity_type,
+        {{ activity_rule_case('a.activity_type', rules, 'type_no') }} as type_no,
         a.occurred_at,
         a.loaded_at,
         a.first_loaded_at,
-        coalesce(p.points, 0) as points,
-        p.half_life_days,
-        p.window_days
+        {{ activity_rule_case('a.activity_type', rules, 'points') }} as points,
+        {{ activity_rule_case('a.activity_type', rules, 'half_life_days') }} as half_life_days,
+        {{ activity_rule_case('a.activity_type', rules, 'window_days') }} as window_days
     from {{ ref('int_activities_unioned') }} as a
-    left join rule_params as p on p.activity_type = a.activity_type
     where a.occurred_at <= {{ as_of() }}
       and a.lead_id is not null
 ),
@@ -141,19 +144,20 @@ leaving as (
 ),
 
 delta as (
+    -- per lead and type: the new activities (n, first_at, last_at) and the change of the
+    -- counted activities and their decayed points (new ones in, leaving ones out)
     select
         lead_id,
-        activity_type,
-        count(*) filter (where src = 'due') as new_count,
-        min(occurred_at) filter (where src = 'due') as new_first_at,
-        max(occurred_at) filter (where src = 'due') as new_last_at,
-        sum(case when src = 'due' and counted then 1 when src = 'leaving' then -1 else 0 end) as counted_change,
-        sum(case when src = 'due' and counted then points when src = 'leaving' then -points else 0 end) as undecayed_change,
+        type_no,
+        count(*) filter (where src = 'due') as n,
+        min(occurred_at) filter (where src = 'due') as first_at,
+        max(occurred_at) filter (where src = 'due') as last_at,
+        sum(case when src = 'due' and counted then 1 when src = 'leaving' then -1 else 0 end) as counted,
         sum(case when src = 'due' and counted or src = 'leaving' then
                 (case when src = 'leaving' then -1 else 1 end)
                 * case when half_life_days is null then points
                        else points * power(0.5::double precision, {{ age_days('occurred_at') }} / half_life_days) end
-            else 0 end) as decayed_change
+            else 0 end) as decayed
     from (
         select due.*, 'due' as src,
                (window_days is null or occurred_at >= {{ as_of() }} - window_days * interval '1 day') as counted
@@ -161,76 +165,90 @@ delta as (
         union all
         select leaving.*, 'leaving' as src, true from leaving
     ) as changes
-    group by lead_id, activity_type
+    group by lead_id, type_no
+),
+
+delta_pivoted as (
+    select lead_id, {{ pivot_activity_types('d') }}
+    from delta as d
+    group by lead_id
 ),
 
 rebased as (
-    -- the (lead, type) rows with changes: previous state re-based to T1 plus the changes
-    -- (rows without changes keep their own reference time)
+    -- the leads with changes: their previous row re-based to T1, plus the changes (leads
+    -- without changes keep their row and its reference time)
     select
-        coalesce(s.lead_id, d.lead_id) as lead_id,
-        coalesce(s.activity_type, d.activity_type) as activity_type,
-        coalesce(s.activity_count, 0) + coalesce(d.new_count, 0) as activity_count,
-        least(s.first_at, d.new_first_at) as first_at,
-        greatest(s.last_at, d.new_last_at) as last_at,
-        coalesce(s.counted_count, 0) + coalesce(d.counted_change, 0) as counted_count,
-        coalesce(s.undecayed_points, 0) + coalesce(d.undecayed_change, 0) as undecayed_points,
-        coalesce(
-            case when p.half_life_days is null then s.decayed_ref
-                 else s.decayed_ref * power(0.5::double precision, {{ age_days('s.ref_at') }} / p.half_life_days) end,
-            0) + coalesce(d.decayed_change, 0) as decayed_ref
-    from delta as d
-    left join {{ this }} as s on s.lead_id = d.lead_id and s.activity_type = d.activity_type
-    left join rule_params as p on p.activity_type = coalesce(s.activity_type, d.activity_type)
+        d.lead_id,
+        {%- for t in rules_activity_types() %}
+        {%- set a = rules.activities.get(t, {}) %}
+        {%- set n = 'coalesce(s.count_' ~ t ~ ', 0) + coalesce(d.count_' ~ t ~ ', 0)' %}
+        nullif({{ n }}, 0) as count_{{ t }},
+        least(s.first_{{ t }}, d.first_{{ t }}) as first_{{ t }},
+        greatest(s.last_{{ t }}, d.last_{{ t }}) as last_{{ t }},
+        case when {{ n }} > 0 then coalesce(s.counted_{{ t }}, 0) + coalesce(d.counted_{{ t }}, 0) end as counted_{{ t }},
+        case when {{ n }} > 0 then
+            -- no power() for the types the lead had none of (most of the 25)
+            case when s.decayed_{{ t }} is null then 0
+                 else {{ decayed_points('s.decayed_' ~ t, a.get('half_life_days'), age_days('s.ref_at')) }} end
+            + coalesce(d.decayed_{{ t }}, 0) end as decayed_{{ t }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from delta_pivoted as d
+    left join {{ this }} as s on s.lead_id = d.lead_id
 ),
 {% endif %}
 
-recomputed as (
+per_type as (
+    -- per lead and type, from all of the lead's activities up to the scoring time
     select
         a.lead_id,
-        a.activity_type,
-        count(*) as activity_count,
+        a.type_no,
+        count(*) as n,
         min(a.occurred_at) as first_at,
         max(a.occurred_at) as last_at,
-        count(*) filter (where a.window_days is null or a.occurred_at >= {{ as_of() }} - a.window_days * interval '1 day') as counted_count,
-        coalesce(sum(a.points) filter (where a.window_days is null or a.occurred_at >= {{ as_of() }} - a.window_days * interval '1 day'), 0) as undecayed_points,
+        count(*) filter (where a.window_days is null or a.occurred_at >= {{ as_of() }} - a.window_days * interval '1 day') as counted,
         coalesce(sum(
             case when a.half_life_days is null then a.points
                  else a.points * power(0.5::double precision, {{ age_days('a.occurred_at') }} / a.half_life_days) end
-        ) filter (where a.window_days is null or a.occurred_at >= {{ as_of() }} - a.window_days * interval '1 day'), 0) as decayed_ref
+        ) filter (where a.window_days is null or a.occurred_at >= {{ as_of() }} - a.window_days * interval '1 day'), 0) as decayed
     from activities as a
     {%- if mode != 'full' %}
     where a.lead_id in (select lead_id from recompute_leads)
     {%- endif %}
-    group by a.lead_id, a.activity_type
+    group by a.lead_id, a.type_no
+),
+
+recomputed as (
+    {%- if mode != 'full' %}
+    -- a listed lead left with no activities gets an empty row (every column null)
+    select r.lead_id, {{ pivot_activity_types('p') }}
+    from recompute_leads as r
+    left join per_type as p on p.lead_id = r.lead_id
+    where r.lead_id is not null
+    group by r.lead_id
+    {%- else %}
+    select p.lead_id, {{ pivot_activity_types('p') }}
+    from per_type as p
+    group by p.lead_id
+    {%- endif %}
 ),
 
 new_state as (
     select * from recomputed
-    {% if mode != 'full' %}
+    {%- if mode != 'full' %}
     union all
     select * from rebased
-    union all
-    -- a recomputed lead's types it no longer has: an empty row (activity_count 0, ignored
-    -- downstream) replaces the old one
-    select s.lead_id, s.activity_type, 0, null::timestamptz, null::timestamptz, 0, 0, 0
-    from {{ this }} as s
-    where s.lead_id in (select lead_id from recompute_leads)
-      and s.activity_count > 0
-      and not exists (select 1 from recomputed as c where c.lead_id = s.lead_id and c.activity_type = s.activity_type)
-    {% endif %}
+    {%- endif %}
 )
 
 select
-    md5(lead_id || '|' || activity_type) as lead_activity_type_id,
     lead_id,
-    activity_type,
-    activity_count::bigint as activity_count,
-    first_at,
-    last_at,
-    counted_count::bigint as counted_count,
-    undecayed_points::double precision as undecayed_points,
-    decayed_ref::double precision as decayed_ref,
+    {%- for t in rules_activity_types() %}
+    count_{{ t }}::bigint as count_{{ t }},
+    first_{{ t }},
+    last_{{ t }},
+    counted_{{ t }}::bigint as counted_{{ t }},
+    decayed_{{ t }}::double precision as decayed_{{ t }},
+    {%- endfor %}
     {{ as_of() }} as ref_at,
     '{{ version }}'::text as rules_version
 from new_state
