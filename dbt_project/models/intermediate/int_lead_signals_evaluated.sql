@@ -41,9 +41,23 @@ engaged as (
         select
             a.*
             {%- for h in half_lives %},
-            power(0.5::double precision, age_days / {{ h }}) as decay_{{ h | string | replace('.', '_') }}
+            coalesce(f.decay_{{ h | string | replace('.', '_') }}, power(0.5::double precision, ({{ age_days('a.ref_at') }})::double precision / {{ h }})) as decay_{{ h | string | replace('.', '_') }}
             {%- endfor %}
-        from (select *, ({{ age_days('ref_at') }})::double precision as age_days from activities) as a
+        from activities as a
+        -- the decay factors per reference time: the state's rows carry the scoring times of
+        -- the runs that wrote them (a few dozen distinct values), so each factor is computed
+        -- once per time instead of once per lead and use (inlined, power() ran about 75 times
+        -- per lead: 0.8 s at 1M leads). GROUP BY keeps the subquery from being inlined; a time
+        -- missing from the runs table falls back to computing per lead.
+        left join (
+            select
+                as_of as ref_at
+                {%- for h in half_lives %},
+                power(0.5::double precision, ({{ age_days('as_of') }})::double precision / {{ h }}) as decay_{{ h | string | replace('.', '_') }}
+                {%- endfor %}
+            from {{ activity_state_runs_table(ref('int_lead_activities_accumulated')) }}
+            group by as_of
+        ) as f on f.ref_at = a.ref_at
     ) as p
 ),
 
