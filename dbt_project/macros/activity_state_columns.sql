@@ -12,15 +12,16 @@
       first_<type>, last_<type>   first and last occurrence
       counted_<type>  those still inside the type's window (all when it has none)
       decayed_<type>  their points after decay, decayed to the row's ref_at (before the cap) -#}
+{#- As (column prefix, the column of a per-(lead, type) row it is pivoted from). -#}
 {% macro activity_state_measures() -%}
-    {{ return(['count', 'first', 'last', 'counted', 'decayed']) }}
+    {{ return([('count', 'n'), ('first', 'first_at'), ('last', 'last_at'), ('counted', 'counted'), ('decayed', 'decayed')]) }}
 {%- endmacro %}
 
 {#- All column names of the state, in table order. -#}
 {% macro activity_state_columns() -%}
     {%- set cols = ['lead_id'] %}
     {%- for t in rules_activity_types() %}
-        {%- for m in activity_state_measures() %}{% do cols.append(m ~ '_' ~ t) %}{% endfor %}
+        {%- for m, _ in activity_state_measures() %}{% do cols.append(m ~ '_' ~ t) %}{% endfor %}
     {%- endfor %}
     {%- do cols.extend(['ref_at', 'rules_version']) %}
     {{ return(cols) }}
@@ -32,11 +33,11 @@
     position in rules_activity_types): an integer test, evaluated 25 times per row. -#}
 {% macro pivot_activity_types(alias) -%}
     {%- for t in rules_activity_types() %}
-    max({{ alias }}.n) filter (where {{ alias }}.type_no = {{ loop.index }}) as count_{{ t }},
-    max({{ alias }}.first_at) filter (where {{ alias }}.type_no = {{ loop.index }}) as first_{{ t }},
-    max({{ alias }}.last_at) filter (where {{ alias }}.type_no = {{ loop.index }}) as last_{{ t }},
-    max({{ alias }}.counted) filter (where {{ alias }}.type_no = {{ loop.index }}) as counted_{{ t }},
-    max({{ alias }}.decayed) filter (where {{ alias }}.type_no = {{ loop.index }}) as decayed_{{ t }}{{ ',' if not loop.last }}
+    {%- set type_no = loop.index %}
+    {%- set last_type = loop.last %}
+    {%- for m, source in activity_state_measures() %}
+    max({{ alias }}.{{ source }}) filter (where {{ alias }}.type_no = {{ type_no }}) as {{ m }}_{{ t }}{{ ',' if not (last_type and loop.last) }}
+    {%- endfor %}
     {%- endfor %}
 {%- endmacro %}
 

@@ -81,20 +81,29 @@
 
 with activities as not materialized (
     -- not materialized: each use below filters through an index of int_activities_unioned.
-    -- The type's number and parameters by CASE (macros/activity_state_columns.sql)
+    -- Per activity: whether it is inside its type's window (counted) and its points decayed
+    -- to the scoring time
     select
-        a.lead_id,
-        a.activity_type,
-        {{ activity_rule_case('a.activity_type', rules, 'type_no') }} as type_no,
-        a.occurred_at,
-        a.loaded_at,
-        a.first_loaded_at,
-        {{ activity_rule_case('a.activity_type', rules, 'points') }} as points,
-        {{ activity_rule_case('a.activity_type', rules, 'half_life_days') }} as half_life_days,
-        {{ activity_rule_case('a.activity_type', rules, 'window_days') }} as window_days
-    from {{ ref('int_activities_unioned') }} as a
-    where a.occurred_at <= {{ as_of() }}
-      and a.lead_id is not null
+        a.*,
+        (a.window_days is null or a.occurred_at >= {{ as_of() }} - a.window_days * interval '1 day') as counted,
+        case when a.half_life_days is null then a.points
+             else a.points * power(0.5::double precision, {{ age_days('a.occurred_at') }} / a.half_life_days) end as decayed
+    from (
+        -- the type's number and parameters by CASE (macros/activity_state_columns.sql)
+        select
+            u.lead_id,
+            u.activity_type,
+            {{ activity_rule_case('u.activity_type', rules, 'type_no') }} as type_no,
+            u.occurred_at,
+            u.loaded_at,
+            u.first_loaded_at,
+            {{ activity_rule_case('u.activity_type', rules, 'points') }} as points,
+            {{ activity_rule_case('u.activity_type', rules, 'half_life_days') }} as half_life_days,
+            {{ activity_rule_case('u.activity_type', rules, 'window_days') }} as window_days
+        from {{ ref('int_activities_unioned') }} as u
+        where u.occurred_at <= {{ as_of() }}
+          and u.lead_id is not null
+    ) as a
 ),
 
 {% if mode != 'full' %}
@@ -153,17 +162,11 @@ delta as (
         min(occurred_at) filter (where src = 'due') as first_at,
         max(occurred_at) filter (where src = 'due') as last_at,
         sum(case when src = 'due' and counted then 1 when src = 'leaving' then -1 else 0 end) as counted,
-        sum(case when src = 'due' and counted or src = 'leaving' then
-                (case when src = 'leaving' then -1 else 1 end)
-                * case when half_life_days is null then points
-                       else points * power(0.5::double precision, {{ age_days('occurred_at') }} / half_life_days) end
-            else 0 end) as decayed
+        sum(case when src = 'due' and counted then decayed when src = 'leaving' then -decayed else 0 end) as decayed
     from (
-        select due.*, 'due' as src,
-               (window_days is null or occurred_at >= {{ as_of() }} - window_days * interval '1 day') as counted
-        from due
+        select due.*, 'due' as src from due
         union all
-        select leaving.*, 'leaving' as src, true from leaving
+        select leaving.*, 'leaving' as src from leaving
     ) as changes
     group by lead_id, type_no
 ),
@@ -205,11 +208,8 @@ per_type as (
         count(*) as n,
         min(a.occurred_at) as first_at,
         max(a.occurred_at) as last_at,
-        count(*) filter (where a.window_days is null or a.occurred_at >= {{ as_of() }} - a.window_days * interval '1 day') as counted,
-        coalesce(sum(
-            case when a.half_life_days is null then a.points
-                 else a.points * power(0.5::double precision, {{ age_days('a.occurred_at') }} / a.half_life_days) end
-        ) filter (where a.window_days is null or a.occurred_at >= {{ as_of() }} - a.window_days * interval '1 day'), 0) as decayed
+        count(*) filter (where a.counted) as counted,
+        coalesce(sum(a.decayed) filter (where a.counted), 0) as decayed
     from activities as a
     {%- if mode != 'full' %}
     where a.lead_id in (select lead_id from recompute_leads)
@@ -240,15 +240,10 @@ new_state as (
     {%- endif %}
 )
 
+-- columns: lead_id, the pivoted ones (bigint counts, timestamptz times, double decayed points),
+-- then these two (the order of macro activity_state_columns)
 select
-    lead_id,
-    {%- for t in rules_activity_types() %}
-    count_{{ t }}::bigint as count_{{ t }},
-    first_{{ t }},
-    last_{{ t }},
-    counted_{{ t }}::bigint as counted_{{ t }},
-    decayed_{{ t }}::double precision as decayed_{{ t }},
-    {%- endfor %}
+    new_state.*,
     {{ as_of() }} as ref_at,
     '{{ version }}'::text as rules_version
 from new_state
