@@ -219,7 +219,8 @@ def _check_day32_details() -> None:
 def test_new_signal_and_new_columns_reach_every_lead(scoring_home, project_copy):
     """The per-lead attributes table follows the rules and the code: a signal added to the
     rules, or a column the table lacks (a warehouse built by an older version), makes the next
-    daily run add the columns and evaluate every lead, not just the changed ones."""
+    daily run add the columns and evaluate every lead, not just the changed ones. The activity
+    state does the same for a column it lacks."""
     db = "ls_columns"
     with psycopg.connect(dataclasses.replace(warehouse.params(), dbname="postgres").url, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{db}" with (force)')
@@ -232,12 +233,21 @@ def test_new_signal_and_new_columns_reach_every_lead(scoring_home, project_copy)
 
     # an older warehouse: the table lacks a column this version writes (and no view reads
     # it); nothing changed in the data, so only the column check can list every lead
+    # the activity state likewise (its columns follow the code's activity types)
     with warehouse.connect(p=_params(db)) as conn:
         conn.execute("alter table intermediate.int_lead_attributes_evaluated drop column crm_id cascade")
+        conn.execute("alter table intermediate.int_lead_activities_accumulated drop column counted_page_pricing cascade")
     run_dbt(["run"], as_of=(AS_OF + timedelta(days=1)).isoformat(), project_dir=project_copy, env=env)
     rows = _fetch(db, """select a.crm_id, l.crm_id from intermediate.int_leads_joined as l
                          left join intermediate.int_lead_attributes_evaluated as a using (lead_id)""")
     assert len(rows) >= 5 and all(r[0] == r[1] for r in rows), rows
+    state = _fetch(db, """select count(*) filter (where count_page_pricing > 0),
+                                 count(*) filter (where count_page_pricing > 0 and counted_page_pricing is null)
+                          from intermediate.int_lead_activities_accumulated""")[0]
+    assert state[0] >= 1 and state[1] == 0, state
+    # recorded as the full recompute it was (the next run's mode and watermarks start from it)
+    runs = _fetch(db, "select mode from intermediate.int_lead_activities_accumulated_runs")
+    assert runs == [("full",)], runs
 
     # a new signal in the rules (a rules change lists every lead; the table gains two columns)
     rules = project_copy / "scoring_rules.yml"
