@@ -190,7 +190,7 @@ def embedded_settings() -> dict[str, tuple[int, str]]:
     """Server settings of the embedded warehouse: name -> (value in pg_settings' unit, as set).
 
     A daily scoring run rewrites rows spread over tables of several GB (the activity state, the
-    pivot, the activity indexes). Postgres' defaults, a 128MB buffer pool and a checkpoint
+    activity table and its indexes). Postgres' defaults, a 128MB buffer pool and a checkpoint
     every 1GB of WAL, turned that into evictions written by the backends themselves and
     several forced checkpoints per run (each making the next change to every page log a full
     page image): about 2-3 s of a 1M-lead daily run. A server you point
