@@ -131,6 +131,9 @@ def validate_outputs(run_id: str, *, force: bool = False, thresholds: ThresholdA
     failures: list[CriticalFailure] = []
     stats: dict[str, Any] = {"forced": False}
     docs = None
+    # GX builds suites only inside a data context: create this process's own before any suite
+    # (under the scheduler no earlier task left one behind)
+    runner = GxRunner(p)
     with warehouse.connect(p=p) as conn:
         exists = conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
         recon = reconcile(conn, typed.STREAMS, staging=staging, id_column=th["staging_id_column"])
@@ -147,7 +150,6 @@ def validate_outputs(run_id: str, *, force: bool = False, thresholds: ThresholdA
             stats["rows"] = conn.execute(sql.SQL("select count(*) from {}").format(ident)).fetchone()[0]
             stats["tier_share"] = {str(t): float(s) for t, s in tiers}
     if exists:
-        runner = GxRunner(p)
         outcomes = runner.run([Job(row_suite, schema, table, relation)], "scores_rows", run_id, OUTPUT_ROW_FORMAT)
         outcomes += runner.run([Job(agg_suite, schema, table, relation)], "scores_batch", run_id, AGGREGATE_FORMAT)
         docs = str(runner.build_data_docs())
