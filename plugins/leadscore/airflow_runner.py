@@ -13,10 +13,14 @@ import sys
 from pathlib import Path
 
 from leadscore.errors import LeadscoreError
-from leadscore.orchestration import configure_airflow_env
+from leadscore.orchestration import DBT_POOL, configure_airflow_env, ensure_manifest
 
 DAG_ID = "lead_scoring_daily"
-POOLS = {"hubspot_api": (4, "HubSpot API calls: sized to the client's rate limiter (one token, 100 req/10 s)")}
+POOLS = {
+    "hubspot_api": (4, "HubSpot API calls: sized to the client's rate limiter (one token, 100 req/10 s)"),
+    # dbt tasks are CPU-bound (dbt itself and the Postgres queries it issues): one per core
+    DBT_POOL: (os.cpu_count() or 2, "dbt models and tests: one per core of this machine"),
+}
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,22 @@ def ensure_metadata_db() -> Path:
 
     for name, (slots, description) in POOLS.items():
         Pool.create_or_update_pool(name, slots, description, include_deferred=False)
+    return home
+
+
+def prepare() -> Path:
+    """Everything a scheduler needs before its first run: the metadata DB, the pools, the dbt
+    manifest the DAG renders from, and the DAG unpaused if it is already known (a new one is
+    created unpaused: AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION)."""
+    home = ensure_metadata_db()
+    ensure_manifest()
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        model = session.get(DagModel, DAG_ID)
+        if model is not None and model.is_paused:
+            model.is_paused = False
     return home
 
 

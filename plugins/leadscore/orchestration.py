@@ -4,10 +4,16 @@
 .leadscore/airflow (SQLite metadata, examples off, this repo's dags/ and plugins/).
 `export_dbt_env` puts the warehouse coordinates where dbt_project/profiles.yml reads them,
 in the process environment only — never into DAG arguments that the UI would render.
+
+Under the scheduler every task parses the DAG file in a fresh process, so the dbt task group
+renders from a manifest (`dbt parse`, rebuilt only when a file of the dbt project is newer)
+rather than by running `dbt ls` on every parse, and Cosmos' cache lives in LEADSCORE_HOME.
 """
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,6 +21,7 @@ from leadscore import settings, warehouse
 
 DBT_TARGET = "warehouse"
 DBT_PROFILE = "leadscore"
+DBT_POOL = "dbt"
 
 
 def configure_airflow_env() -> Path:
@@ -31,8 +38,10 @@ def configure_airflow_env() -> Path:
         "AIRFLOW__LOGGING__LOGGING_LEVEL": os.environ.get("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__PROPAGATE_LOGS": "False",
+        # per home, not /tmp/cosmos shared by every checkout on the host
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.home() / "cosmos"),
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
-        # Cosmos renders the dbt graph with `dbt ls` on the first parse (cached afterwards);
+        # The first parse after a change to the dbt project runs `dbt parse` for the manifest;
         # on a busy 2-core machine that alone can pass Airflow's 30 s default.
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
     }
@@ -59,6 +68,54 @@ def put_environment_on_path() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
+DBT_SOURCE_DIRS = ("models", "macros", "seeds", "snapshots", "data-tests", "analyses")
+COSMOS_GROUP = "lead_scoring_daily__dbt"   # Cosmos' cache folder of the DAG's `dbt` task group
+
+
+def manifest_dir() -> Path:
+    """Where `dbt parse` writes the manifest the DAG renders from: per home, like the warehouse it parsed for."""
+    return settings.home() / "dbt_manifest"
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    files = [project_dir / "dbt_project.yml", project_dir / "profiles.yml", project_dir / "scoring_rules.yml"]
+    for folder in DBT_SOURCE_DIRS:
+        files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    return max(p.stat().st_mtime for p in files if p.exists())
+
+
+def ensure_manifest() -> Path:
+    """The dbt manifest, parsed again only when a file of the dbt project is newer than it.
+
+    Parsing the DAG file happens in every task process under the scheduler; reading a manifest
+    costs milliseconds where `dbt ls` cost seconds. The partial-parse file of the same parse
+    seeds Cosmos' cache, so the first dbt task of a run does not parse the project in full
+    either. A file lock keeps two processes that parse at once from writing it together.
+    """
+    project_dir = settings.dbt_project_dir()
+    target = manifest_dir()
+    manifest = target / "manifest.json"
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project_dir):
+        return manifest
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project_dir)):
+            from leadscore.scoring.dbt import run_dbt
+
+            run_dbt(["parse", "--target-path", str(target)])
+            _seed_cosmos_partial_parse(target)
+    return manifest
+
+
+def _seed_cosmos_partial_parse(target: Path) -> None:
+    cache = Path(os.environ.get("AIRFLOW__COSMOS__CACHE_DIR") or settings.home() / "cosmos") / COSMOS_GROUP / "target"
+    source = target / "partial_parse.msgpack"
+    if source.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, cache / source.name)
+
+
 def cosmos_configs() -> dict:
     """ProjectConfig/ProfileConfig/ExecutionConfig/RenderConfig for the DbtTaskGroup."""
     put_environment_on_path()
@@ -68,6 +125,7 @@ def cosmos_configs() -> dict:
 
     export_dbt_env(start=False)
     project_dir = settings.dbt_project_dir()
+    manifest = ensure_manifest()
     dbt = get_system_dbt()  # explicit: RenderConfig's default was fixed when cosmos was first imported
     return {
         # The scoring time, rendered per run from the DAG params (each task's `env` is
@@ -76,7 +134,7 @@ def cosmos_configs() -> dict:
         # own run start would differ from model to model, and the scores and their explanation
         # would be decayed to different instants). An environment variable, not a dbt var, so
         # that each task's dbt keeps its partial-parse cache (macros/as_of.sql).
-        "project_config": ProjectConfig(dbt_project_path=project_dir, env_vars={
+        "project_config": ProjectConfig(dbt_project_path=project_dir, manifest_path=manifest, env_vars={
             "LEADSCORE_AS_OF": "{{ params.as_of or dag_run.start_date.isoformat() }}"}),
         "profile_config": ProfileConfig(
             profile_name=DBT_PROFILE, target_name=DBT_TARGET,
@@ -85,8 +143,9 @@ def cosmos_configs() -> dict:
         "execution_config": ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER, dbt_executable_path=dbt,
                                             # a test that reads two models runs once both exist, in its own task
                                             test_indirect_selection=TestIndirectSelection.CAUTIOUS),
-        "render_config": RenderConfig(load_method=LoadMode.DBT_LS, test_behavior=TestBehavior.BUILD, dbt_executable_path=dbt,
-                                      should_detach_multiple_parents_tests=True,
+        "render_config": RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
+                                      dbt_executable_path=dbt, should_detach_multiple_parents_tests=True,
                                       emit_datasets=False),
-        "operator_args": {"full_refresh": "{{ params.full_refresh }}"},
+        # dbt tasks share the machine's cores through one pool (airflow_runner.POOLS)
+        "operator_args": {"full_refresh": "{{ params.full_refresh }}", "pool": DBT_POOL},
     }
