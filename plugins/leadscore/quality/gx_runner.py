@@ -157,11 +157,12 @@ class GxRunner:
                     exception=(exc.get("exception_message") if raised else None)))
         return outcomes
 
-    def build_data_docs(self) -> Path:
+    def build_data_docs(self, *, every_result: bool = False) -> Path:
         """Render this call's suites and results (older pages stay on disk), rebuild the index over
-        all of them, and make the site open offline."""
+        all of them, and make the site open offline. `every_result` re-renders every stored
+        result instead (`make docs`), which also repairs pages written by older versions."""
         from leadscore.quality import data_docs
 
-        self.context.build_data_docs(site_names=[SITE], resource_identifiers=self._results)
+        self.context.build_data_docs(site_names=[SITE], resource_identifiers=None if every_result else self._results)
         data_docs.finish_site(data_docs_dir())
         return data_docs_dir() / "index.html"
