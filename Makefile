@@ -28,7 +28,7 @@ help:
 	@echo "make test   – the whole test suite"
 	@echo "make bench  – benchmarks → bench/results/latest.json (bench-full: 1M contacts, hours)"
 	@echo "make airflow – airflow standalone on the same home (UI on http://localhost:8080)"
-	@echo "make docs   – build and open GX Data Docs and dbt docs"
+	@echo "make docs   – build GX Data Docs and dbt docs (open offline), print their paths, open them if a browser exists"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools

@@ -3,7 +3,8 @@
 An ephemeral context (suites come from the repo's JSON) avoids the shared
 `great_expectations.yml` that concurrent tasks can corrupt; validation results are kept in a
 filesystem store under `<LEADSCORE_HOME>/gx/validations` so Data Docs at
-`<LEADSCORE_HOME>/data_docs/` list every run, not only the last one.
+`<LEADSCORE_HOME>/data_docs/` list every run, not only the last one. The site is made to open
+offline and to escape data by quality/data_docs.py.
 """
 from __future__ import annotations
 
@@ -59,9 +60,22 @@ def data_docs_dir() -> Path:
     return settings.home() / "data_docs"
 
 
+def quiet_gx_logs() -> None:
+    """GX logs routine progress at INFO (one module pins its logger to INFO), which floods task
+    logs; raise every GX logger to WARNING so only warnings and errors get through."""
+    loggers = [logging.getLogger("great_expectations")] + [
+        logger for name, logger in list(logging.root.manager.loggerDict.items())
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger)]
+    for logger in loggers:
+        if logger.level < logging.WARNING:
+            logger.setLevel(logging.WARNING)
+
+
 def _context_config():
     from great_expectations.data_context.types.base import (
         DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)
+
+    from leadscore.quality import data_docs
 
     defaults = InMemoryStoreBackendDefaults()
     stores = dict(defaults.stores)
@@ -75,12 +89,7 @@ def _context_config():
         expectations_store_name=defaults.expectations_store_name,
         validation_results_store_name=defaults.validation_results_store_name,
         checkpoint_store_name=defaults.checkpoint_store_name,
-        data_docs_sites={SITE: {
-            "class_name": "SiteBuilder",
-            "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs_dir())},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        }},
+        data_docs_sites={SITE: data_docs.site_config(data_docs_dir())},
         analytics_enabled=False,
         progress_bars=ProgressBarsConfig(globally=False),
     )
@@ -99,8 +108,9 @@ class GxRunner:
         self.context = gx.get_context(mode="ephemeral", project_config=_context_config(),
                                       runtime_environment={URL_VARIABLE: p.sqlalchemy_url("psycopg2")})
         self.datasource = self.context.data_sources.add_postgres(DATASOURCE, connection_string="${" + URL_VARIABLE + "}")
+        quiet_gx_logs()
         self._assets: dict[tuple[str, str], Any] = {}
-        self._results: list[Any] = []   # this call's ValidationResultIdentifiers, for Data Docs
+        self._results: list[Any] = []   # this call's suite and result identifiers, for Data Docs
 
     def _batch_definition(self, schema: str, table: str):
         key = (schema, table)
@@ -114,6 +124,7 @@ class GxRunner:
     def run(self, jobs: Iterable[Job], name: str, run_id: str, result_format: dict | str) -> list[Outcome]:
         """Validate all jobs in one checkpoint; results are stored for Data Docs."""
         from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
 
         gx = self._gx
         jobs = list(jobs)
@@ -126,6 +137,7 @@ class GxRunner:
             definitions.append(self.context.validation_definitions.add(gx.ValidationDefinition(
                 name=f"{name}:{suite.name}", data=self._batch_definition(job.schema, job.table), suite=suite)))
             stream_of[suite.name] = job.stream
+            self._results.append(ExpectationSuiteIdentifier(name=suite.name))  # the page validation pages link to
         checkpoint = self.context.checkpoints.add(gx.Checkpoint(
             name=name, validation_definitions=definitions, actions=[], result_format=result_format))
         result = checkpoint.run(run_id=RunIdentifier(run_name=f"{run_id}:{name}"))
@@ -145,7 +157,12 @@ class GxRunner:
                     exception=(exc.get("exception_message") if raised else None)))
         return outcomes
 
-    def build_data_docs(self) -> Path:
-        """Render this call's results (older pages stay on disk) and rebuild the index over all of them."""
-        self.context.build_data_docs(site_names=[SITE], resource_identifiers=self._results)
+    def build_data_docs(self, *, every_result: bool = False) -> Path:
+        """Render this call's suites and results (older pages stay on disk), rebuild the index over
+        all of them, and make the site open offline. `every_result` re-renders every stored
+        result instead (`make docs`), which also repairs pages written by older versions."""
+        from leadscore.quality import data_docs
+
+        self.context.build_data_docs(site_names=[SITE], resource_identifiers=None if every_result else self._results)
+        data_docs.finish_site(data_docs_dir())
         return data_docs_dir() / "index.html"
