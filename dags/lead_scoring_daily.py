@@ -45,7 +45,7 @@ def lead_scoring_daily():
 
     @task
     def validate_inputs(params=None, run_id=None) -> dict:
-        return pipeline.validate_inputs(run_id, force=params["force_sync"])
+        return pipeline.validate_inputs(run_id, force=params["force_sync"], as_of=params["as_of"])
 
     @task
     def validate_outputs(params=None, run_id=None) -> dict:

@@ -71,8 +71,23 @@ def _print_run(run_id: str) -> None:
     print_summary(build_summary(run_id), console)
 
 
+def sandbox_state_file(dataset: Path) -> Path:
+    from leadscore.sandbox.persist import state_path
+
+    return state_path(settings.home(), dataset)
+
+
+def _forget_sent() -> None:
+    """The warehouse forgets what it sent, so the next sync rewrites every lead (a reset CRM)."""
+    from leadscore import warehouse
+    from leadscore.sync.state import forget_sent
+
+    with warehouse.connect(p=warehouse.bootstrap()) as conn:
+        forget_sent(conn)
+
+
 def _save_crm_view(url: str) -> Path:
-    """The sandbox keeps CRM writes in memory; keep what a CRM user saw as a static page."""
+    """A static copy of what a CRM user saw (the contacts page with the synced tiers)."""
     import httpx
 
     page = httpx.get(f"{url}/", params={"per_page": 500}, timeout=60)
@@ -92,16 +107,17 @@ def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Syn
     from leadscore import warehouse
     from leadscore.sandbox import SandboxServer
 
-    from leadscore.sync.state import forget_sent
-
     dataset = ensure_dataset(contacts, seed)
     p = warehouse.bootstrap()
     console.print(f"warehouse: {p.safe_url}")
-    with warehouse.connect(p=p) as conn:
-        forget_sent(conn)  # the sandbox CRM below starts from the dataset: it holds none of our earlier writes
-    with SandboxServer(dataset, port=port) as sandbox:
+    # The sandbox CRM keeps its writes (like a real CRM) and the warehouse keeps what it sent:
+    # both are kept, so a second demo sends only what changed. Only a CRM that holds none of
+    # our writes (first demo, or its state was reset) makes the warehouse forget what it sent.
+    with SandboxServer(dataset, port=port, state_file=sandbox_state_file(dataset)) as sandbox:
+        if not sandbox.state.state_summary()["kept"]:
+            _forget_sent()
         os.environ["LEADSCORE_SANDBOX_PORT"] = str(sandbox.port)
-        console.print(f"sandbox HubSpot + Mailchimp: {sandbox.url}")
+        console.print(f"sandbox HubSpot + Mailchimp: {sandbox.url} (CRM writes kept in {sandbox.state_file})")
         run_id = _run_pipeline(full_refresh=False, dry_run_sync=False, force_sync=False)
         _print_run(run_id)
         crm_view = _save_crm_view(sandbox.url)
@@ -198,13 +214,20 @@ def sandbox_serve(dataset: Optional[Path] = typer.Option(None, help="Dataset dir
                   port: int = typer.Option(settings.DEFAULTS.sandbox_port),
                   faults: Optional[str] = typer.Option(None, help="e.g. 429=0.05,5xx=0.05,timeout=0.02,drop=0.02"),
                   seed: int = typer.Option(0, help="Seed of the fault sequence."),
-                  rate_limit: Optional[str] = typer.Option(None, help="e.g. 100/10 (requests per seconds); off by default")) -> None:
-    """Serve the sandbox HubSpot + Mailchimp APIs on loopback until Ctrl-C."""
+                  rate_limit: Optional[str] = typer.Option(None, help="e.g. 100/10 (requests per seconds); off by default"),
+                  reset: bool = typer.Option(False, "--reset", help="Forget the CRM writes kept from earlier runs "
+                                             "(and the warehouse's record of what it sent).")) -> None:
+    """Serve the sandbox HubSpot + Mailchimp APIs on loopback until Ctrl-C; CRM writes are kept across restarts."""
     from leadscore.sandbox import serve
 
     dataset = dataset or ensure_dataset(settings.DEFAULTS.demo_contacts, settings.DEFAULTS.demo_seed)
-    console.print(f"serving {dataset} on http://{host}:{port} (Ctrl-C stops)")
-    serve(dataset, host=host, port=port, faults=faults, seed=seed, rate_limit=rate_limit)
+    state_file = sandbox_state_file(dataset)
+    if reset:
+        _forget_sent()  # else the next sync would skip every lead it believes the CRM already has
+    console.print(f"serving {dataset} on http://{host}:{port}, CRM writes kept in {state_file}"
+                  f"{' (reset)' if reset else ''} (Ctrl-C stops)")
+    serve(dataset, host=host, port=port, faults=faults, seed=seed, rate_limit=rate_limit, state_file=state_file,
+          reset_state=reset)
 
 
 @app.command()

@@ -30,10 +30,11 @@ def extract(stream: str, run_id: str, full_refresh: bool = False) -> dict:
     return result
 
 
-def validate_inputs(run_id: str, force: bool = False) -> dict:
+def validate_inputs(run_id: str, force: bool = False, as_of: str | None = None) -> dict:
+    """`as_of` (ISO 8601; empty: now) is the time the future/freshness rules measure from."""
     from leadscore import quality
 
-    report = quality.validate_inputs(run_id, force=force)
+    report = quality.validate_inputs(run_id, force=force, as_of=as_of)
     log.info("validate_inputs: %s", report.summary_line())
     return report.as_dict() if hasattr(report, "as_dict") else {"success": report.success, "summary": report.summary_line()}
 

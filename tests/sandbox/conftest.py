@@ -79,3 +79,29 @@ def page_all(client: httpx.Client, path: str, **params: object) -> list[dict]:
         after = (body.get("paging") or {}).get("next", {}).get("after")
         if not after:
             return results
+
+
+def sandbox_process(dataset: Path, *args: str, **popen: object) -> tuple["subprocess.Popen", str]:
+    """`python -m leadscore.sandbox DATASET ARGS` on a free loopback port, once it answers: (process, url)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "leadscore.sandbox", str(dataset), "--port", str(port), *args],
+                            **popen)  # type: ignore[call-overload]
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            httpx.get(f"{url}/_sandbox/health").raise_for_status()
+            return proc, url
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                out = proc.communicate()[0]
+                raise AssertionError(f"the sandbox process did not start: {out!r}") from None
+            time.sleep(0.1)

@@ -117,3 +117,25 @@ def test_ground_truth_is_not_served(dataset: Path, hs: httpx.Client, sandbox) ->
     assert not {"propensity", "converted", "persona"} & names
     body = hs.get("/crm/v3/objects/contacts", params={"limit": 100, "properties": "propensity,persona"}).json()
     assert all("propensity" not in r["properties"] for r in body["results"])
+
+
+def test_some_meetings_are_booked_ahead_and_nothing_else_changes(tmp_path: Path, monkeypatch) -> None:
+    from leadscore.synthetic import generator
+
+    generate(1500, 5, tmp_path / "booked", as_of=AS_OF)
+    monkeypatch.setattr(generator, "BOOKED_AHEAD_SHARE", 0.0)
+    generate(1500, 5, tmp_path / "none", as_of=AS_OF)
+    meetings = read(tmp_path / "booked/hubspot/meetings.ndjson")
+    as_of = "2026-06-01T00:00:00"
+    ahead = [m["properties"] for m in meetings if m["properties"]["hs_timestamp"] > as_of]
+    assert 0.02 < len(ahead) / len(meetings) < 0.10, (len(ahead), len(meetings))
+    assert all(p["hs_meeting_outcome"] == "SCHEDULED" and p["hs_meeting_start_time"] == p["hs_timestamp"]
+               and p["hs_createdate"] < as_of for p in ahead)
+    # only those meetings differ: the same people, outcomes and every other record
+    for path in sorted((tmp_path / "none").rglob("*.ndjson")):
+        rel = path.relative_to(tmp_path / "none")
+        if rel != Path("hubspot/meetings.ndjson"):
+            assert (tmp_path / "booked" / rel).read_bytes() == path.read_bytes(), rel
+    plain = read(tmp_path / "none/hubspot/meetings.ndjson")
+    assert [m["id"] for m in plain] == [m["id"] for m in meetings]
+    assert sum(a != b for a, b in zip(plain, meetings)) == len(ahead)

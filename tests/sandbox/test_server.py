@@ -7,6 +7,8 @@ import pytest
 from leadscore.errors import LeadscoreError
 from leadscore.sandbox import SandboxPortInUseError, SandboxServer
 
+from .conftest import sandbox_process
+
 
 def test_port_in_use_is_one_clear_error(server: SandboxServer, dataset) -> None:
     with pytest.raises(SandboxPortInUseError) as caught:
@@ -91,29 +93,15 @@ def test_reset_undoes_every_kind_of_write(sandbox: SandboxServer, hs: httpx.Clie
 
 
 def test_command_line_serves_with_faults_and_stops_cleanly(dataset) -> None:
-    import socket
     import subprocess
-    import sys
-    import time
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "leadscore.sandbox", str(dataset), "--port", str(port),
-                             "--faults", "5xx=1.0", "--seed", "3"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc, url = sandbox_process(dataset, "--faults", "5xx=1.0", "--seed", "3", stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/_sandbox/health").raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline and proc.poll() is None, proc.stdout.read().decode()
-                time.sleep(0.1)
-        r = httpx.get(f"http://127.0.0.1:{port}/crm/v3/objects/contacts",
+        r = httpx.get(f"{url}/crm/v3/objects/contacts",
                       headers={"Authorization": "Bearer sandbox-hubspot-token"})
         assert r.status_code in (500, 502, 503)
-        assert httpx.get(f"http://127.0.0.1:{port}/_sandbox/config").json()["faults"]["seed"] == 3
+        assert httpx.get(f"{url}/_sandbox/config").json()["faults"]["seed"] == 3
     finally:
         proc.terminate()
         output = proc.communicate(timeout=30)[0].decode()

@@ -81,12 +81,15 @@ class Dataset:
                "properties": {"hs_url": "https://example.test" + path, "hs_page_title": path}}
         self.rows["hubspot_page_views"].append(RawRecord(eid, rec, self.ago(days_ago)))
 
-    def engagement(self, kind: str, contact_ids: list[str], days_ago: float, **props: str) -> None:
+    def engagement(self, kind: str, contact_ids: list[str], days_ago: float, *, booked_days_ago: float | None = None,
+                   **props: str) -> None:
+        """`booked_days_ago`: created then, taking place at `days_ago` (negative: a meeting booked ahead)."""
         eid = self._id(kind[:-1] + "-")
+        booked = self.ago(days_ago if booked_days_ago is None else booked_days_ago)
         p = {"hs_timestamp": iso(self.ago(days_ago)), **props}
-        rec = {"id": eid, "properties": p, "createdAt": iso(self.ago(days_ago)), "updatedAt": iso(self.ago(days_ago)),
+        rec = {"id": eid, "properties": p, "createdAt": iso(booked), "updatedAt": iso(booked),
                "archived": False, "associations": {"contacts": contact_ids}}
-        self.rows[f"hubspot_{kind}"].append(RawRecord(eid, rec, self.ago(days_ago)))
+        self.rows[f"hubspot_{kind}"].append(RawRecord(eid, rec, booked))
 
     def email_event(self, email: str, action: str, days_ago: float, bounce_type: str | None = None) -> None:
         eid = self._id("mc-")

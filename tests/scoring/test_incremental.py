@@ -109,10 +109,15 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     d0 = scenario_dataset()
     d0.page("s2", "/careers/jobs", 89.5)
     d0.unsubscribe("s4@finbank.example", 364)
+    # a meeting booked yesterday for 10 days ahead: not counted until it takes place
+    start = (AS_OF + timedelta(days=10)).isoformat()
+    d0.engagement("meetings", ["s3"], -10, booked_days_ago=1, hs_meeting_title="Discovery call",
+                  hs_meeting_outcome="SCHEDULED", hs_meeting_start_time=start)
     pricing = next(r for r in d0.rows["hubspot_page_views"] if r.record["objectId"] == "s1")
     _land(d0)
     _build(AS_OF)
     _compare("day 0")
+    assert _meeting_factors() == [0, 0], "a meeting booked ahead does not count before it takes place"
     names = ", ".join(f"'{t}'" for t in retired)
     left = _fetch("ls_incr", f"select relname from pg_class where relname in ({names})")
     assert left == [], f"retired tables kept: {left}"
@@ -164,6 +169,7 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     _land(d3)
     _build(day3, project_copy)
     _compare("day 3 (rules change)", windowed)
+    assert _meeting_factors() == [0, 0]
 
     # day 32: windows expired (careers view, a year-old unsubscribe), the future-dated demo
     # request of 'stud' came due, plus new activity
@@ -184,6 +190,7 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     modes = [r[0] for r in _fetch("ls_incr", "select mode from intermediate.int_lead_activities_accumulated_runs order by recorded_at")]
     assert modes == ["full", "incremental", "full", "incremental"]
     _check_day32_details()
+    assert _meeting_factors() == [1, 1], "the booked meeting counts once it has taken place (incrementally too)"
 
     # day 33: a run that stops after the activity state (Cosmos runs each model as its own
     # task; a later one failed); day 34's run must still carry day 33's changes to the marts
@@ -199,6 +206,13 @@ def test_incremental_equals_full_refresh(scoring_home, project_copy):
     _land(d6)
     _build(day34, project_copy)
     _compare("day 34 (after a run that stopped midway on day 33)", windowed)
+
+
+def _meeting_factors() -> list[int]:
+    """The crm_meeting factor rows of s3 in (ls_incr, ls_full)."""
+    sql = ("select count(*) from marts.lead_score_factors f join marts.lead_scores s using (lead_id) "
+           "where s.crm_id = 's3' and f.factor = 'crm_meeting'")
+    return [_fetch(db, sql)[0][0] for db in DBS]
 
 
 def _check_day32_details() -> None:

@@ -283,6 +283,36 @@ def test_a_killed_sync_process_resumes_without_resending_what_succeeded(crm, lea
     assert_crm_matches(crm, leads.fetch())
 
 
+KILL_AFTER_BATCHES = """
+import os, signal, sys
+from leadscore.sync import reverse_sync
+from leadscore.sync.hubspot_writer import HubSpotWriter
+
+real_update, batches = HubSpotWriter.update, []
+
+def update_then_die(self, inputs):
+    if len(batches) == int(sys.argv[1]):  # the k batches before this one are sent and committed
+        os.kill(os.getpid(), signal.SIGKILL)
+    batches.append(len(inputs))
+    return real_update(self, inputs)
+
+HubSpotWriter.update = update_then_die
+reverse_sync("killed", source_relation=sys.argv[2])
+"""
+
+
+def test_a_killed_sync_run_records_the_writes_it_made(crm, leads, run_sync):
+    rows = leads.fetch()
+    proc = subprocess.run([sys.executable, "-c", KILL_AFTER_BATCHES, "2", leads.source], timeout=120)
+    assert proc.returncode == -9
+    crm_written = sum(1 for r in rows if crm.contact(r["crm_id"]).get("leadscore_tier"))
+    assert crm_written == 200 and crm.batch_updates() == 2
+    crm_write_calls = crm.write_requests()  # the two batches and the property definitions it created
+    run_sync("next")  # takes the lock and closes the killed run's row
+    killed = sql("select status, sent, failed, write_calls from sync.crm_sync_runs where run_id = 'killed'")
+    assert killed == [("interrupted", crm_written, 0, crm_write_calls)]
+
+
 def test_one_sync_at_a_time_and_a_missing_source_is_one_clear_line(crm, leads, run_sync):
     from leadscore.errors import ConfigError, LeadscoreError
     from leadscore.sync.state import LOCK_KEY

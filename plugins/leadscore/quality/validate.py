@@ -13,9 +13,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Sequence
 
+import great_expectations as gx
 from psycopg import sql
 
 from leadscore import settings, warehouse
+from leadscore.errors import ConfigError
 from leadscore.quality import config, history, quarantine, suites, typed
 from leadscore.quality.gx_runner import GxRunner, Job, Outcome
 from leadscore.quality.reconcile import reconcile
@@ -38,10 +40,37 @@ def _thresholds(arg: ThresholdArg) -> config.Thresholds:
     return arg if isinstance(arg, config.Thresholds) else config.load(arg)
 
 
-def _row_params(th: config.Thresholds, now: datetime) -> dict[str, Any]:
-    return {"max_timestamp": (now + timedelta(minutes=th["clock_skew_minutes"])).timestamp(),
+def as_of_time(as_of: datetime | str | None) -> datetime:
+    """The run's reference time (aware UTC): `as_of` as a datetime or ISO 8601 text; empty means now.
+
+    Every time-relative threshold is measured from it, never from the wall clock, so the same
+    data and the same as_of quarantine the same rows whenever the gate runs.
+    """
+    if as_of in (None, ""):
+        return datetime.now(timezone.utc)
+    if isinstance(as_of, str):
+        try:
+            as_of = datetime.fromisoformat(as_of.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(f"as_of {as_of!r} is not an ISO 8601 timestamp",
+                              "pass e.g. 2026-06-01T00:00:00Z, or leave it empty for now") from None
+    return as_of if as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)
+
+
+def _row_params(th: config.Thresholds, as_of: datetime, future_dated: bool) -> dict[str, Any]:
+    """`max_occurred_timestamp` is open (None) for streams whose occurrence may be scheduled ahead
+    (a meeting booked for next week); dates that cannot lie ahead keep `max_timestamp`."""
+    max_timestamp = (as_of + timedelta(minutes=th["clock_skew_minutes"])).timestamp()
+    return {"max_timestamp": max_timestamp, "max_occurred_timestamp": None if future_dated else max_timestamp,
             "max_property_chars": th["max_property_chars"], "max_employees": th["max_employees"],
             "max_annual_revenue": th["max_annual_revenue"]}
+
+
+def _row_suite(spec: typed.TypedStream, th: config.Thresholds, as_of: datetime, conn) -> gx.ExpectationSuite:
+    definition = suites.load(spec.suite)
+    future_dated = spec.stream in definition.get("meta", {}).get("future_dated_streams", [])
+    return suites.instantiate(definition, f"raw_{spec.stream}", _row_params(th, as_of, future_dated), conn,
+                              map_only=True)
 
 
 def _batch_params(conn, stream: str, th: config.Thresholds, now: datetime, run_id: str) -> dict[str, Any]:
@@ -74,20 +103,23 @@ def _finish(report: ValidationReport, force: bool) -> ValidationReport:
 
 
 def validate_inputs(run_id: str, *, force: bool = False, thresholds: ThresholdArg = None,
-                    streams: Sequence[str] | None = None) -> ValidationReport:
-    """Validate every raw stream, quarantine bad rows, gate on batch-level checks."""
+                    streams: Sequence[str] | None = None, as_of: datetime | str | None = None) -> ValidationReport:
+    """Validate every raw stream, quarantine bad rows, gate on batch-level checks.
+
+    `as_of` (datetime or ISO text; default now) is the time the future and freshness
+    thresholds are measured from: pass the run's scoring time for reproducible reruns.
+    """
     started = time.monotonic()
     settings.disable_telemetry()
     th = _thresholds(thresholds)
     specs = [typed.STREAMS[s] for s in (streams or typed.STREAMS)]
-    now = datetime.now(timezone.utc)
+    now = as_of_time(as_of)
     p = warehouse.bootstrap()
     built = typed.build_all(p, specs)
     rows = {spec.stream: built[spec.stream] for spec in specs}
     runner = GxRunner(p)
     with warehouse.connect(p=p) as conn:
-        row_jobs = [Job(suites.instantiate(suites.load(spec.suite), f"raw_{spec.stream}", _row_params(th, now), conn,
-                                           map_only=True), typed.SCHEMA, spec.table, spec.stream) for spec in specs]
+        row_jobs = [Job(_row_suite(spec, th, now, conn), typed.SCHEMA, spec.table, spec.stream) for spec in specs]
     row_outcomes = runner.run(row_jobs, "rows", run_id, ROW_FORMAT)
     batch_definition = suites.load("batch")
     with warehouse.connect(p=p) as conn:

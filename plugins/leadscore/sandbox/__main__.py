@@ -1,4 +1,4 @@
-"""`python -m leadscore.sandbox DATASET [--port N] [--faults SPEC] [--seed S] [--rate-limit 100/10]`."""
+"""`python -m leadscore.sandbox DATASET [--port N] [--faults SPEC] [--seed S] [--rate-limit 100/10] [--state-file F [--reset]]`."""
 from __future__ import annotations
 
 import argparse
@@ -21,10 +21,14 @@ def main() -> None:
     parser.add_argument("--search-rate-limit", type=int, default=None, help="search requests per second, e.g. 4")
     parser.add_argument("--daily-limit", type=int, default=None)
     parser.add_argument("--index-lag-seconds", type=float, default=0.0)
+    parser.add_argument("--state-file", type=Path, default=None,
+                        help="keep CRM writes in this SQLite file across restarts (default: in memory only)")
+    parser.add_argument("--reset", action="store_true", help="forget the CRM writes kept in --state-file first")
     args = parser.parse_args()
     try:
         serve(args.dataset, args.host, args.port, args.faults, args.seed, args.rate_limit, args.search_rate_limit,
-              args.daily_limit, args.index_lag_seconds, args.timeout_seconds)
+              args.daily_limit, args.index_lag_seconds, args.timeout_seconds, state_file=args.state_file,
+              reset_state=args.reset)
     except (LeadscoreError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)

@@ -86,6 +86,22 @@ async def reset(request: Request) -> dict:
     return {"status": "reset"}
 
 
+@router.get("/_sandbox/state")
+async def kept_state(request: Request) -> dict:
+    """Where the CRM writes are kept across restarts, and how many records of each kind."""
+    return state_of(request).state_summary()
+
+
+@router.delete("/_sandbox/state")
+async def forget_state(request: Request) -> dict:
+    """Forget every CRM write, in memory and in the kept file: the CRM is the dataset again.
+    The warehouse's sync state still says what was sent; `leadscore sandbox serve --reset`
+    forgets both."""
+    state = state_of(request)
+    state.forget_writes()
+    return state.state_summary()
+
+
 @router.get("/_sandbox/contacts/{contact_id}")
 async def contact(contact_id: str, request: Request) -> dict:
     """All current properties of a contact, visible or not (archived, merged away)."""

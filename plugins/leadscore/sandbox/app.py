@@ -15,10 +15,12 @@ from leadscore.sandbox.middleware import SandboxMiddleware, family_of
 from leadscore.sandbox.state import SandboxState
 
 
-def create_app(dataset_dir: Path, config: SandboxConfig | None = None, workdir: Path | None = None) -> FastAPI:
-    """Load `dataset_dir` (see leadscore.synthetic) into a private database and serve it."""
+def create_app(dataset_dir: Path, config: SandboxConfig | None = None, workdir: Path | None = None,
+               state_file: Path | None = None, reset_state: bool = False) -> FastAPI:
+    """Load `dataset_dir` (see leadscore.synthetic) into a private database and serve it;
+    with `state_file`, CRM writes are kept there and replayed at the next start."""
     config = config or SandboxConfig()
-    state = SandboxState(Path(dataset_dir), config, workdir)
+    state = SandboxState(Path(dataset_dir), config, workdir, state_file, reset_state)
     app = FastAPI(title="leadscore sandbox (HubSpot + Mailchimp)", docs_url="/_sandbox/docs", redoc_url=None,
                   openapi_url="/_sandbox/openapi.json")
     app.state.sandbox = state

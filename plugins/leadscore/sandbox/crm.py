@@ -277,6 +277,14 @@ class Crm:
         before = {oid: json.loads(r[1]).get("lifecyclestage") for oid, r in rows.items() if r}
         results, errors, missing = [], [], []
         stamp = now_ms()
+        with self.store.transaction():
+            self._apply_rows(object_type, inputs, ids, rows, before, fail_rows, stamp, results, errors, missing)
+        if missing:
+            errors.insert(0, self.not_found(object_type, missing))
+        return results, errors
+
+    def _apply_rows(self, object_type: str, inputs: list[dict], ids: list[str], rows: dict, before: dict,
+                    fail_rows: set[int] | None, stamp: int, results: list, errors: list, missing: list) -> None:
         for index, item in enumerate(inputs):
             oid = ids[index]
             row = rows.get(oid)
@@ -292,9 +300,6 @@ class Crm:
                 errors.extend(problems)
                 continue
             results.append(self.apply(object_type, row, props_in, before.get(oid), stamp))
-        if missing:
-            errors.insert(0, self.not_found(object_type, missing))
-        return results, errors
 
     def apply(self, object_type: str, row: tuple, props_in: dict[str, Any], stage_before: str | None,
               stamp: int) -> dict[str, Any]:
@@ -362,13 +367,15 @@ class Crm:
         merged += [str(loser)] + [i for i in (lost.get("hs_merged_object_ids") or "").split(";") if i]
         stamp = now_ms()
         conn = self.store.conn
-        conn.execute("UPDATE obj_contacts SET merged_into = ? WHERE id = ?", (int(primary), int(loser)))
-        conn.execute("UPDATE obj_contacts SET merged_into = ? WHERE merged_into = ?", (int(primary), int(loser)))
-        conn.execute("UPDATE assoc SET from_id = ? WHERE from_type = 'contacts' AND from_id = ?", (int(primary), int(loser)))
-        conn.execute("UPDATE assoc SET to_id = ? WHERE to_type = 'contacts' AND to_id = ?", (int(primary), int(loser)))
-        row = self.row("contacts", int(primary))
-        assert row is not None
-        return self._force_merge_ids(row, merged, stamp)
+        with self.store.transaction():
+            conn.execute("UPDATE obj_contacts SET merged_into = ? WHERE id = ?", (int(primary), int(loser)))
+            conn.execute("UPDATE obj_contacts SET merged_into = ? WHERE merged_into = ?", (int(primary), int(loser)))
+            conn.execute("UPDATE assoc SET from_id = ? WHERE from_type = 'contacts' AND from_id = ?",
+                         (int(primary), int(loser)))
+            conn.execute("UPDATE assoc SET to_id = ? WHERE to_type = 'contacts' AND to_id = ?", (int(primary), int(loser)))
+            row = self.row("contacts", int(primary))
+            assert row is not None
+            return self._force_merge_ids(row, merged, stamp)
 
     def _force_merge_ids(self, row: tuple, merged: list[str], stamp: int) -> dict[str, Any]:
         """Write the read-only hs_merged_object_ids (only the merge itself may) and bump the dates."""

@@ -69,8 +69,8 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 def serve(dataset_dir: Path, host: str = "127.0.0.1", port: int = 8765, faults: str | dict | None = None,
           seed: int = 0, rate_limit: str | None = None, search_rate_limit: int | None = None,
           daily_limit: int | None = None, index_lag_seconds: float = 0.0, timeout_seconds: float = 35.0,
-          config: SandboxConfig | None = None) -> None:
-    """Serve the sandbox in the foreground until Ctrl-C."""
+          config: SandboxConfig | None = None, state_file: Path | None = None, reset_state: bool = False) -> None:
+    """Serve the sandbox in the foreground until Ctrl-C; CRM writes are kept in `state_file` if given."""
     config = config or make_config(faults, seed, rate_limit, search_rate_limit, daily_limit, index_lag_seconds,
                                    timeout_seconds)
     sock = bind(host, port)
@@ -79,7 +79,7 @@ def serve(dataset_dir: Path, host: str = "127.0.0.1", port: int = 8765, faults: 
         # `finally` below still removes the private database instead of leaving it in /tmp.
         signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        app = create_app(Path(dataset_dir), config)
+        app = create_app(Path(dataset_dir), config, state_file=state_file, reset_state=reset_state)
         try:
             _uvicorn(app, "info").run(sockets=[sock])
         finally:
@@ -96,8 +96,10 @@ class SandboxServer:
     """
 
     def __init__(self, dataset_dir: Path, port: int = 0, host: str = "127.0.0.1", config: SandboxConfig | None = None,
-                 startup_timeout: float = 600.0, **config_args: Any):
+                 startup_timeout: float = 600.0, state_file: Path | None = None, reset_state: bool = False,
+                 **config_args: Any):
         self.dataset_dir = Path(dataset_dir)
+        self.state_file, self.reset_state = state_file, reset_state
         self.dataset = self.dataset_dir  # alias: tests read ground truth next to the served files
         self.host = host
         self.requested_port = port
@@ -124,7 +126,8 @@ class SandboxServer:
     def start(self) -> "SandboxServer":
         self._sock = bind(self.host, self.requested_port)
         try:
-            self.app = create_app(self.dataset_dir, self.config)
+            self.app = create_app(self.dataset_dir, self.config, state_file=self.state_file,
+                                  reset_state=self.reset_state)
         except BaseException:
             self._sock.close()
             raise

@@ -1,6 +1,7 @@
 """Everything one running sandbox holds: config, store, CRM logic, faults, limits, counters."""
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from pathlib import Path
@@ -8,8 +9,11 @@ from pathlib import Path
 from leadscore.sandbox.config import SandboxConfig
 from leadscore.sandbox.crm import Crm
 from leadscore.sandbox.faults import FaultPlan
+from leadscore.sandbox.persist import KeptState
 from leadscore.sandbox.ratelimit import RateLimiter
 from leadscore.sandbox.store import Store
+
+log = logging.getLogger(__name__)
 
 
 class RequestStats:
@@ -34,10 +38,24 @@ class RequestStats:
 
 
 class SandboxState:
-    def __init__(self, dataset_dir: Path, config: SandboxConfig, workdir: Path | None = None):
+    """`state_file`: keep the CRM writes there across restarts and replay them at start
+    (persist.py); `reset_state` empties it first. Without one, writes die with the process."""
+
+    def __init__(self, dataset_dir: Path, config: SandboxConfig, workdir: Path | None = None,
+                 state_file: Path | None = None, reset_state: bool = False):
         self.dataset_dir = Path(dataset_dir)
         self.config = config
         self.store = Store(self.dataset_dir, workdir)
+        self.kept: KeptState | None = None
+        self.replayed: dict[str, int] = {}
+        if state_file is not None:
+            self.kept = KeptState(self.store.conn, state_file)
+            if reset_state:
+                self.store.conn.executescript("BEGIN;" + KeptState.forget_sql() + "COMMIT;")
+            self.replayed = self.kept.replay()
+            self.kept.keep()
+            if self.replayed:
+                log.info("sandbox CRM state %s replayed: %s", state_file, self.replayed)
         self.crm = Crm(self.store, config)
         self.stats = RequestStats()
         self.plan = FaultPlan(config.faults)
@@ -51,9 +69,16 @@ class SandboxState:
         if {"rate_limits", "seed"} & body.keys():
             self.limiter = RateLimiter(self.config.rate_limits, self.config.faults.seed)
 
-    def reset(self) -> None:
-        self.store.reset()
+    def forget_writes(self) -> None:
+        """The CRM back to the dataset as loaded, in memory and in the kept file."""
+        self.store.reset(KeptState.forget_sql() if self.kept else "")
         self.crm.forget_catalogs()
+
+    def state_summary(self) -> dict:
+        return {**(self.kept.summary() if self.kept else {"path": None, "kept": {}}), "replayed_at_start": self.replayed}
+
+    def reset(self) -> None:
+        self.forget_writes()
         self.plan = FaultPlan(self.config.faults)
         self.limiter = RateLimiter(self.config.rate_limits, self.config.faults.seed)
 

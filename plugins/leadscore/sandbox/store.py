@@ -252,6 +252,19 @@ class DatasetLoader:
                      ((r["campaign_id"], line) for line, r in _lines(mc / "unsubscribes.ndjson")))
 
 
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN")
+
+    def __exit__(self, *exc: object) -> None:
+        # committed even after an error: the served database has no rollback journal, so what
+        # was applied stays applied, and the kept file must say the same
+        self.conn.execute("COMMIT")
+
+
 class Store:
     """Owns the database file (in a private temp dir unless `workdir` is given)."""
 
@@ -265,9 +278,13 @@ class Store:
         self.conn = connect(self.path)
         DatasetLoader(self.dataset_dir, self.conn).load()
 
-    def reset(self) -> None:
-        """Back to the dataset as loaded: undo every write."""
-        self.conn.executescript("BEGIN;" + undo_sql() + "COMMIT;")
+    def reset(self, also: str = "") -> None:
+        """Back to the dataset as loaded: undo every write (and run `also` in the same transaction)."""
+        self.conn.executescript("BEGIN;" + undo_sql() + also + "COMMIT;")
+
+    def transaction(self) -> "_Transaction":
+        """One commit for a multi-row write: the kept file gets all of it or none of it."""
+        return _Transaction(self.conn)
 
     def close(self) -> None:
         self.conn.close()

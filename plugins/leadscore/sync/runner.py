@@ -1,15 +1,16 @@
 """`reverse_sync`: warehouse tiers → HubSpot contacts, one committed batch at a time.
 
 Order of a run: plan the diff, apply the blast-radius guard, make sure the properties exist,
-then send batches of 100 and commit state + log after each — a run killed mid-way loses at
-most the batch in flight, and a rerun sends only what has not succeeded yet.
+then send batches of 100 and commit state + log + the run row's counts after each — a run
+killed mid-way loses at most the batch in flight, its run row reads what it really wrote, and
+a rerun sends only what has not succeeded yet.
 """
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from leadscore import warehouse
 from leadscore.errors import LeadscoreError, SourceError, SyncBlockedError
@@ -61,10 +62,11 @@ def _outcomes(leads: list[MappedLead], results: dict[str, RowResult],
 
 
 class _BatchSender:
-    """Sends batches and commits each one's state + log; stops when the API is plainly down."""
+    """Sends batches and commits each one's state + log + run counts; stops when the API is plainly down."""
 
-    def __init__(self, conn, writer: HubSpotWriter, run_id: str):
-        self.conn, self.writer, self.run_id = conn, writer, run_id
+    def __init__(self, conn, writer: HubSpotWriter, summary: SyncSummary, run_pk: int, write_calls: Callable[[], int]):
+        self.conn, self.writer, self.run_id = conn, writer, summary.run_id
+        self.summary, self.run_pk, self.write_calls = summary, run_pk, write_calls
         self.consecutive_failures = 0
         self.final: dict[str, str] = {}   # lead_id → status after its last attempt in this run
 
@@ -98,13 +100,16 @@ class _BatchSender:
                 payloads: dict[str, dict[str, str]]) -> None:
         outcomes = _outcomes(batch, results, payloads)
         state.record(self.conn, self.run_id, outcomes)
-        self.conn.commit()
         self.final.update((o.lead_id, o.status) for o in outcomes)
+        self.summary.sent = sum(s == "success" for s in self.final.values())
+        self.summary.failed = sum(s == "failed" for s in self.final.values())
+        self.summary.write_calls = self.write_calls()
+        state.record_progress(self.conn, self.run_pk, self.summary.sent, self.summary.failed, self.summary.write_calls)
+        self.conn.commit()  # the batch's state, log and the run's counts: all or nothing
 
 
-def _send(conn, writer: HubSpotWriter, run_id: str, leads: list[MappedLead], summary: SyncSummary) -> None:
+def _send(sender: _BatchSender, leads: list[MappedLead]) -> None:
     """Send in batches of 100, then retry transient row failures in up to RETRY_ROUNDS more passes."""
-    sender = _BatchSender(conn, writer, run_id)
     pending = leads
     for _ in range(1 + RETRY_ROUNDS):
         retry: list[MappedLead] = []
@@ -114,8 +119,6 @@ def _send(conn, writer: HubSpotWriter, run_id: str, leads: list[MappedLead], sum
             break
         log.info("retrying %d leads with transient errors", len(retry))
         pending = retry
-    summary.sent = sum(s == "success" for s in sender.final.values())
-    summary.failed = sum(s == "failed" for s in sender.final.values())
 
 
 def _dry_run(conn, writer: HubSpotWriter, run_id: str, plan: planning.Plan, summary: SyncSummary) -> None:
@@ -131,7 +134,8 @@ def _dry_run(conn, writer: HubSpotWriter, run_id: str, plan: planning.Plan, summ
                        for lead in plan.to_send[:SAMPLE_PAYLOADS]]
 
 
-def _run(conn, writer: HubSpotWriter, summary: SyncSummary, source_relation: str, max_share: float) -> str:
+def _run(conn, writer: HubSpotWriter, summary: SyncSummary, source_relation: str, max_share: float,
+         sender: _BatchSender) -> str:
     """Plan, guard, send (or log a dry run); returns the run's final status."""
     run_id, dry_run = summary.run_id, summary.dry_run
     first_sync = not state.has_synced_before(conn)
@@ -151,7 +155,7 @@ def _run(conn, writer: HubSpotWriter, summary: SyncSummary, source_relation: str
         return "dry_run"
     if plan.to_send:
         summary.properties = writer.ensure_properties()
-        _send(conn, writer, run_id, plan.to_send, summary)
+        _send(sender, plan.to_send)
     return "success" if summary.failed == 0 else "partial"
 
 
@@ -177,8 +181,10 @@ def reverse_sync(run_id: str, *, dry_run: bool = False, force: bool = False,
             run_pk = state.start_run(conn, run_id, dry_run=dry_run, forced=force, source_relation=source_relation)
             conn.commit()
             status, message = "failed", None
+            writer = HubSpotWriter(session.client)
+            sender = _BatchSender(conn, writer, summary, run_pk, lambda: session.client.stats.write_calls - calls_before)
             try:
-                status = _run(conn, HubSpotWriter(session.client), summary, source_relation, max_share)
+                status = _run(conn, writer, summary, source_relation, max_share, sender)
             except BaseException as exc:
                 conn.rollback()
                 status = "blocked" if isinstance(exc, SyncBlockedError) else "failed"

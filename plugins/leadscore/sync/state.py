@@ -186,6 +186,12 @@ def start_run(conn: psycopg.Connection, run_id: str, *, dry_run: bool, forced: b
     return row[0]
 
 
+def record_progress(conn: psycopg.Connection, run_pk: int, sent: int, failed: int, write_calls: int) -> None:
+    """The run's counts so far, in the transaction of the batch they include: a killed run reads true."""
+    conn.execute("update sync.crm_sync_runs set sent = %s, failed = %s, write_calls = %s where id = %s",
+                 (sent, failed, write_calls, run_pk))
+
+
 def finish_run(conn: psycopg.Connection, run_pk: int, status: str, summary: dict[str, Any], message: str | None) -> None:
     conn.execute("""
         update sync.crm_sync_runs set finished_at = now(), status = %s, sent = %s, unchanged = %s, failed = %s,

@@ -28,6 +28,8 @@ LIST_NAME = "Leadscore newsletter"
 HISTORY_DAYS = 540
 CAMPAIGN_DAYS = 180
 CAMPAIGN_EVERY_MS = int(3.5 * DAY_MS)
+BOOKED_AHEAD_SHARE = 0.05  # meetings booked for a date after as_of, as any CRM has (SCHEDULED, start ahead)
+BOOKED_AHEAD_DAYS = 21
 DIRT_KINDS = ("duplicate", "missing_email", "malformed_email", "email_case_whitespace", "future_timestamp",
               "unknown_type", "merged", "archived")
 HUBSPOT_FILES = ("properties", "property_groups", "companies", "contacts", "calls", "meetings", "emails", "notes",
@@ -127,6 +129,9 @@ class Generator:
         self.dirt_rate = dirt_rate
         self.as_of_ms = to_ms(as_of)
         self.rng = random.Random(seed)
+        # its own stream: booking meetings ahead draws nothing from `rng`, so everything else
+        # (who exists, who converts, every other record) stays byte-identical
+        self.booking_rng = random.Random(f"{seed}:booked-meetings")
         self.sink = Sink(out_dir)
         self.next_contact_id = 1001
         self.next_company_id = 5_000_001
@@ -407,17 +412,28 @@ class Generator:
                              "hs_email_subject": rng.choice(vocab.EMAIL_SUBJECTS)}
                 else:
                     props = {"hs_note_body": rng.choice(vocab.NOTE_BODIES)}
-                if not future_done:
+                booked_at = None
+                if kind == "meetings" and self.booking_rng.random() < BOOKED_AHEAD_SHARE:
+                    booked_at, when = when, self.booked_start()
+                    props["hs_meeting_outcome"] = "SCHEDULED"
+                elif not future_done and kind != "meetings":  # a future meeting is valid data, not dirt
                     when, future_done = future_ms, True
                 if kind == "meetings":
                     props["hs_meeting_start_time"] = hubspot_iso(when)
-                self.engagement(kind, person, when, props)
+                self.engagement(kind, person, when, props, booked_at)
         return unknown_done
 
-    def engagement(self, kind: str, person: Person, when: int, props: dict[str, str]) -> None:
+    def booked_start(self) -> int:
+        """A start time 1..BOOKED_AHEAD_DAYS days after as_of, on a quarter hour."""
+        quarters = self.booking_rng.randint(4 * 24, 4 * 24 * BOOKED_AHEAD_DAYS)
+        return self.as_of_ms - self.as_of_ms % (15 * 60_000) + quarters * 15 * 60_000
+
+    def engagement(self, kind: str, person: Person, when: int, props: dict[str, str],
+                   booked_at: int | None = None) -> None:
+        """`booked_at`: when a meeting starting at `when` (after as_of) was created."""
         self.next_engagement[kind] += 1
         eid = str(self.next_engagement[kind])
-        created = min(when, self.as_of_ms - 1000)
+        created = min(when if booked_at is None else booked_at, self.as_of_ms - 1000)
         modified = self.ts_between(created, self.as_of_ms)
         props.update({"hs_timestamp": hubspot_iso(when), "hs_createdate": hubspot_iso(created),
                       "hs_lastmodifieddate": hubspot_iso(modified), "hs_object_id": eid})
