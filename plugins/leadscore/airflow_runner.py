@@ -10,6 +10,7 @@ import re
 import os
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from leadscore.errors import LeadscoreError
@@ -94,10 +95,63 @@ def run_daily(*, full_refresh: bool = False, dry_run_sync: bool = False, force_s
     return dag.test(run_conf=conf)
 
 
-def failed_tasks(dag_run) -> list[str]:
+@dataclass(frozen=True)
+class RunFailures:
+    """The tasks that failed themselves (root causes), with their first error line when the
+    run's log has it, and how many tasks did not run because of them."""
+
+    failed: list[str]
+    upstream_failed: list[str]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def line(self) -> str:
+        roots = ", ".join(f"{t} ({self.errors[t]})" if t in self.errors else t for t in self.failed)
+        text = f"failed: {roots or 'no task (the run itself failed)'}"
+        if self.upstream_failed:
+            n = len(self.upstream_failed)
+            text += f"; {n} task{'s' if n != 1 else ''} not run (upstream_failed)"
+        return text
+
+    __str__ = line
+
+
+_TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
+
+
+def _error_lines(log_text: str, tasks: list[str]) -> dict[str, str]:
+    """The first `SomethingError: …` line logged while each task ran (`dag.test()` runs tasks
+    one after another and logs where each starts); with one failed task and no start markers,
+    the log's first error line."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in log_text.splitlines():
+        started = _TASK_START.search(line)
+        if started:
+            current = sections.setdefault(started.group(1), [])
+        elif current is not None:
+            current.append(line)
+    if not sections and len(tasks) == 1:
+        sections = {tasks[0]: log_text.splitlines()}
+    out = {}
+    for task in tasks:
+        text = "\n".join(sections.get(task, []))
+        if re.search(r"^\s*[\w.]+(Error|Exception|Timeout): ", text, re.M):
+            message = _first_error_line(text).split(": ", 1)[-1]
+            out[task] = message if len(message) <= 200 else message[:199] + "…"
+    return out
+
+
+def failed_tasks(dag_run, log_path: Path | None = None) -> RunFailures:
+    """Root failures (state `failed`) first; the `upstream_failed` ones only counted. The
+    error line comes from the run's captured log (`leadscore run` without --verbose)."""
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
 
     with create_session() as session:
         tis = dag_run.get_task_instances(session=session)
-        return sorted(ti.task_id for ti in tis if ti.state in (TaskInstanceState.FAILED, TaskInstanceState.UPSTREAM_FAILED))
+        failed = sorted(ti.task_id for ti in tis if ti.state == TaskInstanceState.FAILED)
+        upstream = sorted(ti.task_id for ti in tis if ti.state == TaskInstanceState.UPSTREAM_FAILED)
+    errors = {}
+    if failed and log_path is not None and log_path.exists():
+        errors = _error_lines(log_path.read_text(encoding="utf-8", errors="replace"), failed)
+    return RunFailures(failed, upstream, errors)

@@ -14,9 +14,11 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from leadscore import settings
 from leadscore.errors import LeadscoreError
+from leadscore.report import safe_text
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="leadscore: score B2B leads daily (HubSpot + Mailchimp → Postgres → dbt → back to the CRM).")
 warehouse_app = typer.Typer(no_args_is_help=True, help="The embedded (or configured) Postgres warehouse.")
@@ -25,6 +27,56 @@ app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(sandbox_app, name="sandbox")
 console = Console()
 err_console = Console(stderr=True)
+
+
+PORT_ENV = "LEADSCORE_SANDBOX_PORT"
+DATASET_FILES = ("hubspot/contacts.ndjson", "mailchimp/lists.ndjson")
+
+
+def flag(name: str, help: str) -> bool:
+    """A boolean option that is a bare flag (`--verbose`, no `--no-verbose`)."""
+    return typer.Option(False, name, help=help)
+
+
+def _flags_take_no_value() -> None:
+    """Typer 0.29's rich help prints `<bool>` after every flag (`--help` too), as if it took a
+    value; a flag takes none, so its type column stays empty."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+    TyperOption.display_type_rich = lambda self, ctx: None if self.is_flag else shown(self, ctx)
+
+
+_flags_take_no_value()
+
+
+def port_option(help: str) -> int:
+    """--port, defaulting to LEADSCORE_SANDBOX_PORT when set (an explicit --port wins)."""
+    return typer.Option(settings.DEFAULTS.sandbox_port, "--port", envvar=PORT_ENV, show_envvar=True, help=help)
+
+
+def check_dataset(path: Path) -> Path:
+    """A directory written by `leadscore generate` (or the demo), or a one-line error."""
+    missing = [f for f in DATASET_FILES if not (path / f).is_file()]
+    if missing:
+        what = "does not exist" if not path.exists() else f"is not a leadscore dataset (no {', '.join(missing)})"
+        raise LeadscoreError(f"dataset {path} {what}", "pass a directory written by `leadscore generate --out DIR`")
+    return path
+
+
+def parse_as_of(value: str) -> str:
+    """An ISO 8601 timestamp, normalised (a naive one is UTC), or a one-line error: dbt puts it
+    into SQL as a literal, so only what `datetime` parsed and printed again gets through."""
+    from datetime import datetime, timezone
+
+    if not value:
+        return ""
+    try:
+        ts = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise LeadscoreError(f"--as-of {value!r} is not an ISO 8601 timestamp",
+                             "pass e.g. 2026-12-01 or 2026-12-01T06:00:00+00:00") from None
+    return (ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)).isoformat()
 
 
 def demo_dataset_dir(contacts: int, seed: int) -> Path:
@@ -45,22 +97,30 @@ def ensure_dataset(contacts: int, seed: int) -> Path:
     return out
 
 
-def _quiet_airflow(verbose: bool) -> None:
-    """Task logs go to the terminal under dag.test(); keep only warnings unless asked."""
-    if not verbose:
-        os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
+def run_log_path() -> Path:
+    return settings.home() / "logs" / "last-run.log"
 
 
-def _run_pipeline(full_refresh: bool, dry_run_sync: bool, force_sync: bool) -> str:
+def _run_pipeline(verbose: bool, **params) -> str:
+    """Run the DAG once. Unless --verbose, Airflow's, Cosmos' and dbt's output goes to
+    .leadscore/logs/last-run.log and the terminal shows one line per finished step."""
     from leadscore import airflow_runner
+    from leadscore.progress import RunProgress, captured_output
 
-    with console.status("running lead_scoring_daily through Airflow (dag.test)…"):
-        dag_run = airflow_runner.run_daily(full_refresh=full_refresh, dry_run_sync=dry_run_sync, force_sync=force_sync)
+    log_path = None if verbose else run_log_path()
+    if verbose:
+        dag_run = airflow_runner.run_daily(**params)
+    else:
+        console.print(Text.assemble("running lead_scoring_daily through Airflow (dag.test); full log: ",
+                                    safe_text(log_path)), soft_wrap=True)
+        with captured_output(log_path) as terminal, RunProgress(terminal, airflow_runner.DAG_ID):
+            dag_run = airflow_runner.run_daily(**params)
     state = str(getattr(dag_run.state, "value", dag_run.state))
     if state != "success":
-        failed = airflow_runner.failed_tasks(dag_run)
-        raise LeadscoreError(f"lead_scoring_daily run {dag_run.run_id} ended {state}; failed tasks: {', '.join(failed) or 'none'}",
-                             "read the task log lines above, fix the cause, and rerun (reruns are idempotent)")
+        failures = airflow_runner.failed_tasks(dag_run, log_path)
+        raise LeadscoreError(f"lead_scoring_daily run {dag_run.run_id} ended {state}; {failures.line()}",
+                             f"fix the cause ({'the task log above' if verbose else log_path} has the details) "
+                             "and rerun (reruns are idempotent)")
     return dag_run.run_id
 
 
@@ -97,53 +157,60 @@ def _save_crm_view(url: str) -> Path:
     return out
 
 
+def _say(label: str, value: object) -> None:
+    """`label: value` on one line however narrow the terminal (paths and URLs stay copyable)."""
+    console.print(Text.assemble(label, ": ", safe_text(value)), soft_wrap=True)
+
+
 @app.command()
 def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Synthetic contacts to generate."),
          seed: int = typer.Option(settings.DEFAULTS.demo_seed, help="Seed of the synthetic dataset."),
-         port: int = typer.Option(settings.DEFAULTS.sandbox_port, help="Loopback port of the sandbox APIs (0: any free)."),
-         verbose: bool = typer.Option(False, "--verbose", help="Show Airflow's task logs.")) -> None:
+         dataset: Optional[Path] = typer.Option(None, help="Serve this dataset (from `leadscore generate`) instead of generating one."),
+         port: int = port_option("Loopback port of the sandbox APIs (0: any free)."),
+         verbose: bool = flag("--verbose", "Show Airflow's, Cosmos' and dbt's logs instead of the progress lines.")) -> None:
     """Generate data, start the sandbox and the warehouse, run the daily DAG once, print a summary."""
-    _quiet_airflow(verbose)
     from leadscore import warehouse
     from leadscore.sandbox import SandboxServer
 
-    dataset = ensure_dataset(contacts, seed)
+    dataset = check_dataset(dataset) if dataset else ensure_dataset(contacts, seed)
     p = warehouse.bootstrap()
-    console.print(f"warehouse: {p.safe_url}")
+    _say("warehouse", p.safe_url)
     # The sandbox CRM keeps its writes (like a real CRM) and the warehouse keeps what it sent:
     # both are kept, so a second demo sends only what changed. Only a CRM that holds none of
     # our writes (first demo, or its state was reset) makes the warehouse forget what it sent.
     with SandboxServer(dataset, port=port, state_file=sandbox_state_file(dataset)) as sandbox:
         if not sandbox.state.state_summary()["kept"]:
             _forget_sent()
-        os.environ["LEADSCORE_SANDBOX_PORT"] = str(sandbox.port)
-        console.print(f"sandbox HubSpot + Mailchimp: {sandbox.url} (CRM writes kept in {sandbox.state_file})")
-        run_id = _run_pipeline(full_refresh=False, dry_run_sync=False, force_sync=False)
+        os.environ[PORT_ENV] = str(sandbox.port)
+        _say("sandbox HubSpot + Mailchimp", f"{sandbox.url} (CRM writes kept in {sandbox.state_file})")
+        run_id = _run_pipeline(verbose)
         _print_run(run_id)
         crm_view = _save_crm_view(sandbox.url)
-    console.print(f"CRM view (the sandbox's contacts page with the synced tiers): {crm_view}")
+    _say("CRM view (the sandbox's contacts page with the synced tiers)", crm_view)
     docs = settings.home() / "data_docs" / "index.html"
     if docs.exists():
-        console.print(f"Data Docs: {docs}")
+        _say("Data Docs", docs)
     console.print("Next: `make airflow` opens the Airflow UI on this home (http://localhost:8080); "
                   "`leadscore psql` queries the warehouse (try: select * from marts.lead_scores limit 10;); "
-                  "`leadscore explain EMAIL` shows one lead's score breakdown.")
+                  "`leadscore explain EMAIL` shows one lead's score breakdown.", markup=False)
 
 
 @app.command()
-def run(full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild raw and scores from scratch."),
-        dry_run_sync: bool = typer.Option(False, "--dry-run-sync", help="Log CRM changes without writing them."),
-        force_sync: bool = typer.Option(False, "--force-sync", help="Pass quality gates and the blast-radius guard."),
-        verbose: bool = typer.Option(False, "--verbose", help="Show Airflow's task logs.")) -> None:
+def run(full_refresh: bool = flag("--full-refresh", "Rebuild raw and scores from scratch."),
+        dry_run_sync: bool = flag("--dry-run-sync", "Log CRM changes without writing them."),
+        force_sync: bool = flag("--force-sync", "Pass quality gates and the blast-radius guard."),
+        as_of: str = typer.Option("", "--as-of", metavar="ISO", help="Score as of this time (e.g. 2026-12-01T06:00:00+00:00); default: the run's start."),
+        verbose: bool = flag("--verbose", "Show Airflow's, Cosmos' and dbt's logs instead of the progress lines.")) -> None:
     """Run lead_scoring_daily once against the configured connections (or the running sandbox)."""
-    _quiet_airflow(verbose)
-    run_id = _run_pipeline(full_refresh, dry_run_sync, force_sync)
+    as_of = parse_as_of(as_of)
+    run_id = _run_pipeline(verbose, full_refresh=full_refresh, dry_run_sync=dry_run_sync, force_sync=force_sync,
+                           as_of=as_of)
     _print_run(run_id)
 
 
 @app.command()
 def extract(stream: Optional[list[str]] = typer.Option(None, "--stream", help="Only these streams (repeatable)."),
-            full_refresh: bool = typer.Option(False, "--full-refresh", help="Empty the streams' raw tables first."),
+            full_refresh: bool = flag("--full-refresh", "Empty the streams' raw tables first."),
             run_id: Optional[str] = typer.Option(None, help="Run id recorded with the rows (default: cli-<timestamp>).")) -> None:
     """Extract streams into the warehouse's raw schema, with a progress bar per stream."""
     from datetime import datetime, timezone
@@ -170,7 +237,7 @@ def warehouse_start() -> None:
     """Start the embedded warehouse (no-op for an external one) and create its schemas."""
     from leadscore import warehouse
 
-    console.print(warehouse.bootstrap().safe_url)
+    print(warehouse.bootstrap().safe_url)
 
 
 @warehouse_app.command("stop")
@@ -183,10 +250,10 @@ def warehouse_stop() -> None:
 
 @warehouse_app.command("url")
 def warehouse_url() -> None:
-    """Print the warehouse URL (password masked)."""
+    """Print the warehouse URL (password masked); plain text for scripts, never wrapped."""
     from leadscore import warehouse
 
-    console.print(warehouse.params().safe_url)
+    print(warehouse.params().safe_url)
 
 
 @app.command()
@@ -204,14 +271,15 @@ def psql(command: Optional[str] = typer.Option(None, "-c", help="Run one SQL com
         raise LeadscoreError("psql is not installed", "install the PostgreSQL client (e.g. apt-get install postgresql-client)")
     env = {**os.environ, "PGPASSWORD": p.password} if p.password else dict(os.environ)
     url = p.url.replace(":" + p.password + "@", "@") if p.password else p.url
-    args = [binary, url] + (["-c", command] if command else [])
-    raise typer.Exit(subprocess.call(args, env=env))
+    # -c: stop at the first failing statement and exit 3 (psql's default is to carry on and exit 0)
+    args = [binary, url] + (["-v", "ON_ERROR_STOP=1", "-c", command] if command else [])
+    raise typer.Exit(subprocess.call(args, env=env))  # psql's exit code; psql printed the one-line reason
 
 
 @sandbox_app.command("serve")
 def sandbox_serve(dataset: Optional[Path] = typer.Option(None, help="Dataset directory (default: the demo dataset)."),
                   host: str = typer.Option("127.0.0.1", help="Interface to bind (0.0.0.0 inside a container)."),
-                  port: int = typer.Option(settings.DEFAULTS.sandbox_port),
+                  port: int = port_option("Port of the sandbox APIs."),
                   faults: Optional[str] = typer.Option(None, help="e.g. 429=0.05,5xx=0.05,timeout=0.02,drop=0.02"),
                   seed: int = typer.Option(0, help="Seed of the fault sequence."),
                   rate_limit: Optional[str] = typer.Option(None, help="e.g. 100/10 (requests per seconds); off by default"),
@@ -220,12 +288,12 @@ def sandbox_serve(dataset: Optional[Path] = typer.Option(None, help="Dataset dir
     """Serve the sandbox HubSpot + Mailchimp APIs on loopback until Ctrl-C; CRM writes are kept across restarts."""
     from leadscore.sandbox import serve
 
-    dataset = dataset or ensure_dataset(settings.DEFAULTS.demo_contacts, settings.DEFAULTS.demo_seed)
+    dataset = check_dataset(dataset) if dataset else ensure_dataset(settings.DEFAULTS.demo_contacts, settings.DEFAULTS.demo_seed)
     state_file = sandbox_state_file(dataset)
     if reset:
         _forget_sent()  # else the next sync would skip every lead it believes the CRM already has
-    console.print(f"serving {dataset} on http://{host}:{port}, CRM writes kept in {state_file}"
-                  f"{' (reset)' if reset else ''} (Ctrl-C stops)")
+    console.print(Text.assemble("serving ", safe_text(dataset), f" on http://{host}:{port}, CRM writes kept in ",
+                                safe_text(state_file), " (reset)" if reset else "", " (Ctrl-C stops)"), soft_wrap=True)
     serve(dataset, host=host, port=port, faults=faults, seed=seed, rate_limit=rate_limit, state_file=state_file,
           reset_state=reset)
 
@@ -239,7 +307,7 @@ def generate(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts),
 
     with console.status(f"generating {contacts:,} contacts…"):
         gen(contacts=contacts, seed=seed, out_dir=out)
-    console.print(f"dataset written to {out}")
+    _say("dataset written to", out)
 
 
 @app.command()
@@ -256,20 +324,34 @@ def bench(scale: str = typer.Option("small", help="small (minutes) or full (1M c
     raise typer.Exit(subprocess.call([sys.executable, str(settings.project_root() / "bench" / "run.py"), "--scale", scale]))
 
 
+def _error(message: Text | str) -> None:
+    err_console.print(Text.assemble(("error:", "red"), " ", safe_text(message)), soft_wrap=True)
+
+
 def main() -> None:
+    """Entry point: usage errors as Typer prints them (exit 2), user errors as one line (exit 1),
+    bare `leadscore` (or a bare group) shows its help (exit 0)."""
+    from typer import rich_utils
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
     settings.disable_telemetry()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # returns the code of a `typer.Exit` (psql, bench)
+    except NoArgsIsHelpError:
+        code = 0  # the help is printed already
+    except ClickException as exc:
+        rich_utils.rich_format_error(exc)
+        code = exc.exit_code
     except LeadscoreError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _error(str(exc))
+        code = 1
     except (typer.Exit, SystemExit) as exc:
-        sys.exit(getattr(exc, "exit_code", getattr(exc, "code", 0)) or 0)
-    except typer.Abort:
-        sys.exit(130)
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+    except (typer.Abort, KeyboardInterrupt):
+        code = 130
     except Exception as exc:  # noqa: BLE001 - the last line of defence against bare tracebacks
         if os.environ.get("LEADSCORE_DEBUG"):
             raise
-        err_console.print(f"[red]error:[/red] {type(exc).__name__}: {exc} (rerun with LEADSCORE_DEBUG=1 for the traceback)",
-                          highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _error(f"{type(exc).__name__}: {exc} (rerun with LEADSCORE_DEBUG=1 for the traceback)")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)

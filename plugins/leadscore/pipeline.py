@@ -66,10 +66,18 @@ class RunSummary:
     extracted: list[dict] = field(default_factory=list)
     crm_updated: int | None = None
     sync_line: str | None = None
+    # contacts → leads: contacts, quarantined (+ quarantined_by_rule), archived, folded, unaccounted, leads
+    funnel: dict = field(default_factory=dict)
+    # the other streams' current quarantine: [{stream, records, by_rule: {rule: records}}]
+    quarantine: list[dict] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         total = sum(self.tiers.values())
         out = [f"leads scored: {total} — " + ", ".join(f"{t}: {self.tiers.get(t, 0)}" for t in TIERS)]
+        if self.funnel:
+            f = self.funnel
+            out.append(f"contacts {f['contacts']} − quarantined {f['quarantined']} − archived {f['archived']} "
+                       f"− folded into another lead {f['folded']} − unaccounted {f['unaccounted']} = leads {f['leads']}")
         for v in self.validation:
             out.append(f"validation {v['suite']}: {'passed' if v['success'] else 'FAILED'}")
         if self.sync_line:
@@ -87,6 +95,44 @@ def _exists(conn, relation: str) -> bool:
     return conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
 
 
+CONTACTS = "hubspot_contacts"
+
+
+def _funnel(conn) -> dict:
+    """Each step counted in its own table, so that the arithmetic on screen is a check:
+    raw contacts − quarantined − archived (staged, no lead) − folded (mapped, not a lead's own) = leads."""
+    if not all(_exists(conn, r) for r in ("staging.stg_hubspot__contacts", "intermediate.int_contacts_mapped_to_leads")):
+        return {}
+    contacts, quarantined, staged, mapped, mapped_leads, leads = conn.execute("""
+        select (select count(*) from raw.hubspot_contacts),
+               (select count(distinct q.record_id) from quality.quarantined_records as q
+                where q.stream = %s and exists (select 1 from raw.hubspot_contacts as r where r.id = q.record_id)),
+               (select count(*) from staging.stg_hubspot__contacts),
+               (select count(*) from intermediate.int_contacts_mapped_to_leads),
+               (select count(distinct lead_id) from intermediate.int_contacts_mapped_to_leads),
+               (select count(*) from marts.lead_scores)""", (CONTACTS,)).fetchone()
+    archived, folded = staged - mapped, mapped - mapped_leads
+    by_rule = _fetch(conn, """
+        select expectation as rule, min(reason) as reason, count(distinct record_id) as records
+        from quality.quarantined_records where stream = %s group by expectation order by records desc, rule""",
+                     (CONTACTS,))
+    return {"contacts": contacts, "quarantined": quarantined, "quarantined_by_rule": by_rule, "archived": archived,
+            "folded": folded, "unaccounted": contacts - quarantined - archived - folded - leads, "leads": leads}
+
+
+def _quarantine(conn) -> list[dict]:
+    """Per stream its quarantined records (distinct: a record may fail several rules) and per rule."""
+    out: dict[str, dict] = {}
+    for stream, rule, records in conn.execute("""
+            select stream, expectation, count(distinct record_id) from quality.quarantined_records
+            where stream <> %s group by grouping sets ((stream), (stream, expectation))
+            order by stream, expectation nulls first, 3 desc""", (CONTACTS,)).fetchall():
+        entry = out.setdefault(stream, {"stream": stream, "records": records, "by_rule": {}})
+        if rule is not None:
+            entry["by_rule"][rule] = records
+    return list(out.values())
+
+
 def build_summary(run_id: str, top: int = 10) -> RunSummary:
     """Read the run's outcome back from the warehouse (not from task return values)."""
     summary = RunSummary(run_id=run_id)
@@ -95,11 +141,11 @@ def build_summary(run_id: str, top: int = 10) -> RunSummary:
             summary.tiers = {r["tier"]: r["n"] for r in _fetch(
                 conn, "select tier, count(*) as n from marts.lead_scores group by tier")}
             summary.hottest = _fetch(conn, """
-                select email, company_name, tier, grade, fit_score, engagement_score, total_score, tier_reasons
-                from marts.lead_scores
-                where tier in ('sql', 'mql')
-                order by case tier when 'sql' then 0 else 1 end, total_score desc, email
-                limit %s""", (top,))
+                select priority_rank, email, company_name, tier, grade, fit_score, engagement_score, total_score,
+                       tier_reasons
+                from marts.lead_scores order by priority_rank limit %s""", (top,))
+            summary.funnel = _funnel(conn)
+        summary.quarantine = _quarantine(conn)
         summary.validation = _fetch(conn, """
             select suite, success, critical_failures from quality.validation_runs
             where run_id = %s order by suite""", (run_id,))

@@ -97,18 +97,21 @@ def render_explanation(expl: Explanation):
     from rich.table import Table
     from rich.text import Text
 
+    from leadscore.report import safe_text
+
     tier_style = {"sql": "bold green", "mql": "green", "nurture": "yellow", "disqualified": "red"}.get(expl.tier, "")
     head = Text()
-    head.append(f"{expl.email or '(no email)'}", style="bold")
-    head.append(f"  CRM {expl.crm_id}")
+    head.append_text(safe_text(expl.email or "(no email)", style="bold"))
+    head.append("  CRM ").append_text(safe_text(expl.crm_id))
     if expl.company_name:
-        head.append(f"  · {expl.company_name}")
+        head.append("  · ").append_text(safe_text(expl.company_name))
     head.append("\ntier ")
-    head.append(expl.tier.upper(), style=tier_style)
-    head.append(f"  grade {expl.grade}  ·  {expl.tier_reasons}\n")
-    head.append(f"fit {expl.fit_score:.1f} + engagement {expl.engagement_score:.1f} = total {expl.total_score:.1f}")
-    head.append(f"\nframeworks: " + ", ".join(f"{k.upper()} {v}" for k, v in expl.frameworks.items()))
-    head.append(f"\nscored at {expl.scored_at:%Y-%m-%d %H:%M %Z} with rules {expl.rules_version}", style="dim")
+    head.append_text(safe_text(expl.tier.upper(), style=tier_style))
+    head.append("  grade ").append_text(safe_text(expl.grade)).append("  ·  ").append_text(safe_text(expl.tier_reasons))
+    head.append(f"\nfit {expl.fit_score:.1f} + engagement {expl.engagement_score:.1f} = total {expl.total_score:.1f}")
+    head.append("\nframeworks: " + ", ".join(f"{k.upper()} {v}" for k, v in expl.frameworks.items()))
+    head.append("\nscored at ", style="dim").append_text(safe_text(f"{expl.scored_at:%Y-%m-%d %H:%M %Z} with rules "
+                                                                    f"{expl.rules_version}", style="dim"))
 
     table = Table(show_lines=False, expand=True)
     table.add_column("category")
@@ -117,7 +120,8 @@ def render_explanation(expl: Explanation):
     table.add_column("detail", overflow="fold")
     for f in expl.factors:
         style = "red" if f.points < 0 else ("dim" if f.points == 0 else "")
-        table.add_row(f.category, f.factor, f"{f.points:+.2f}" if f.points else "·", f.detail or "", style=style)
+        table.add_row(safe_text(f.category), safe_text(f.factor), f"{f.points:+.2f}" if f.points else "·",
+                      safe_text(f.detail), style=style)
     table.add_section()
     table.add_row("", "sum", f"{expl.factor_sum():.2f}", f"= total_score {expl.total_score:.2f}", style="bold")
-    return Panel(Group(head, table), title=f"lead {expl.lead_id[:12]}", border_style=tier_style or "white")
+    return Panel(Group(head, table), title=safe_text(f"lead {expl.lead_id[:12]}"), border_style=tier_style or "white")
