@@ -98,9 +98,9 @@ def _serving_line(*args: str, **env: str) -> str:
 
 def test_sandbox_port_comes_from_the_environment_and_an_explicit_port_wins(small_dataset):
     env_port, flag_port = _free_port(), _free_port()
-    assert f"http://127.0.0.1:{env_port} " in _serving_line("--dataset", str(small_dataset),
+    assert f"http://127.0.0.1:{env_port}," in _serving_line("--dataset", str(small_dataset),
                                                             LEADSCORE_SANDBOX_PORT=str(env_port))
-    assert f"http://127.0.0.1:{flag_port} " in _serving_line("--dataset", str(small_dataset), "--port", str(flag_port),
+    assert f"http://127.0.0.1:{flag_port}," in _serving_line("--dataset", str(small_dataset), "--port", str(flag_port),
                                                              LEADSCORE_SANDBOX_PORT=str(env_port))
     assert "LEADSCORE_SANDBOX_PORT" in run_cli("demo", "--help").stdout
 
