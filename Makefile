@@ -27,7 +27,7 @@ help:
 	@echo "make demo   – run the daily pipeline end to end on the embedded defaults and print a summary"
 	@echo "make test   – the whole test suite"
 	@echo "make bench  – benchmarks → bench/results/latest.json (bench-full: 1M contacts, hours)"
-	@echo "make airflow – airflow standalone on the same home (UI on http://localhost:8080)"
+	@echo "make airflow – Airflow's scheduler, dag-processor and api-server on this home, UI on http://127.0.0.1:8080"
 	@echo "make docs   – build GX Data Docs and dbt docs (open offline), print their paths, open them if a browser exists"
 
 .tools/bin/uv:
@@ -53,9 +53,7 @@ bench-full: setup
 	$(BIN)/python bench/run.py --scale full
 
 airflow: setup
-	@echo "Sandbox APIs: run '$(BIN)/leadscore sandbox serve' in another terminal (or set AIRFLOW_CONN_HUBSPOT/MAILCHIMP)."
-	$(BIN)/python -c "from leadscore.airflow_runner import ensure_metadata_db; ensure_metadata_db()"
-	$(BIN)/airflow standalone
+	$(BIN)/leadscore airflow serve
 
 docs: setup
 	$(BIN)/python -m leadscore.docs

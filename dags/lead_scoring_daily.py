@@ -11,6 +11,7 @@ from cosmos import DbtTaskGroup
 
 from leadscore import pipeline
 from leadscore.orchestration import cosmos_configs
+from leadscore.settings import daily_schedule
 from leadscore.sources.extract import stream_names
 
 RETRYING = {"retries": 3, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True,
@@ -19,7 +20,7 @@ RETRYING = {"retries": 3, "retry_delay": timedelta(seconds=30), "retry_exponenti
 
 @dag(
     dag_id="lead_scoring_daily",
-    schedule="@daily",
+    schedule=daily_schedule(),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -5,6 +5,7 @@ metadata DB under .leadscore/airflow; it is migrated on first use.
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import re
 import os
@@ -89,10 +90,50 @@ def load_dag():
 
 
 def run_daily(*, full_refresh: bool = False, dry_run_sync: bool = False, force_sync: bool = False, as_of: str = ""):
-    """One run of the daily DAG; returns the DagRun (state, run_id)."""
+    """One run of the daily DAG; returns the DagRun (state, run_id).
+
+    The run holds a lock on the home for its whole life: the next one that gets the lock knows
+    that every `dag.test()` run still recorded as running was left by a process that died
+    (a kill, a Ctrl-C, a lost machine), and marks it and its unfinished tasks failed, so the
+    metadata DB tells the truth next to the rerun that succeeded.
+    """
     dag = load_dag()
     conf = {"full_refresh": full_refresh, "dry_run_sync": dry_run_sync, "force_sync": force_sync, "as_of": as_of}
-    return dag.test(run_conf=conf)
+    with open(configure_airflow_env() / ".dag-test.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LeadscoreError(f"another run of {DAG_ID} is in progress on this home",
+                                 "wait for it to finish (runs of one home do not overlap)") from None
+        orphans = fail_orphaned_test_runs()
+        if orphans:
+            log.warning("marked %d interrupted run(s) failed: %s", len(orphans), ", ".join(orphans))
+        return dag.test(run_conf=conf)
+
+
+def fail_orphaned_test_runs() -> list[str]:
+    """Mark `dag.test()` runs that are still running/queued, and their unfinished tasks, failed.
+
+    Call only while holding the home's run lock: then no live process owns such a run. Runs
+    the scheduler started (make airflow) are the scheduler's to adopt and are left alone.
+    """
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState, State, TaskInstanceState
+    from airflow.utils.types import DagRunTriggeredByType
+
+    with create_session() as session:
+        runs = session.query(DagRun).filter(
+            DagRun.dag_id == DAG_ID, DagRun.triggered_by == DagRunTriggeredByType.TEST,
+            DagRun.state.in_([DagRunState.RUNNING, DagRunState.QUEUED])).all()
+        for run in runs:
+            session.query(TaskInstance).filter(
+                TaskInstance.dag_id == DAG_ID, TaskInstance.run_id == run.run_id,
+                TaskInstance.state.in_(list(State.unfinished))).update(
+                {TaskInstance.state: TaskInstanceState.FAILED}, synchronize_session=False)
+            run.set_state(DagRunState.FAILED)
+        return [run.run_id for run in runs]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ warehouse_app = typer.Typer(no_args_is_help=True, help="The embedded (or configu
 sandbox_app = typer.Typer(no_args_is_help=True, help="The offline HubSpot + Mailchimp sandbox.")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(sandbox_app, name="sandbox")
+airflow_app = typer.Typer(no_args_is_help=True, help="Airflow's own services on this home (scheduler, dag-processor, api-server).")
+app.add_typer(airflow_app, name="airflow")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -296,6 +298,51 @@ def sandbox_serve(dataset: Optional[Path] = typer.Option(None, help="Dataset dir
                                 safe_text(state_file), " (reset)" if reset else "", " (Ctrl-C stops)"), soft_wrap=True)
     serve(dataset, host=host, port=port, faults=faults, seed=seed, rate_limit=rate_limit, state_file=state_file,
           reset_state=reset)
+
+
+@airflow_app.command("prepare")
+def airflow_prepare() -> None:
+    """Migrate the metadata DB, create the pools, parse the dbt manifest, unpause the DAG (idempotent)."""
+    from leadscore.airflow_runner import prepare
+
+    _say("Airflow home ready", prepare())
+
+
+@airflow_app.command("serve")
+def airflow_serve(port: int = typer.Option(8080, "--port", help="Port of the Airflow UI and API."),
+                  host: str = typer.Option("127.0.0.1", help="Interface to bind (0.0.0.0 to open it to the network)."),
+                  sandbox_port: int = port_option("Port of the sandbox APIs (started unless a HubSpot connection is set).")) -> None:
+    """Run the scheduler, dag-processor and api-server (LocalExecutor) until Ctrl-C; the DAG runs daily."""
+    import contextlib
+    import time
+
+    from leadscore.airflow_local import LocalAirflow, admin_password
+    from leadscore.airflow_runner import DAG_ID
+    from leadscore.connections import get_connection
+
+    with contextlib.ExitStack() as stack:
+        if get_connection("hubspot") is None:
+            from leadscore.sandbox import SandboxServer
+
+            dataset = ensure_dataset(settings.DEFAULTS.demo_contacts, settings.DEFAULTS.demo_seed)
+            sandbox = stack.enter_context(SandboxServer(dataset, port=sandbox_port, state_file=sandbox_state_file(dataset)))
+            os.environ[PORT_ENV] = str(sandbox.port)
+            _say("sandbox HubSpot + Mailchimp (CRM contacts page)", f"{sandbox.url}/")
+        else:
+            _say("sources", "the configured AIRFLOW_CONN_HUBSPOT / AIRFLOW_CONN_MAILCHIMP (no sandbox started)")
+        console.print("starting Airflow (scheduler, dag-processor, api-server)…")
+        services = stack.enter_context(LocalAirflow(port=port, host=host))
+        services.api().wait_for_dag(DAG_ID)
+        _say("Airflow UI", f"{services.url}/dags/{DAG_ID}")
+        _say("login", f"admin / {admin_password()}")
+        _say("service logs", services.log_dir)
+        console.print(f"{DAG_ID} is unpaused and runs on its schedule; trigger a run from the UI. Ctrl-C stops.",
+                      markup=False)
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                services.check_alive()
+                time.sleep(2)
+        console.print("stopping Airflow…")
 
 
 @app.command()

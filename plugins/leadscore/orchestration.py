@@ -103,7 +103,9 @@ def ensure_manifest() -> Path:
         if not (manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime(project_dir)):
             from leadscore.scoring.dbt import run_dbt
 
-            run_dbt(["parse", "--target-path", str(target)])
+            # --profile/--target as Cosmos passes them: dbt hashes the arguments as given,
+            # and a difference makes every task's dbt parse the project in full
+            run_dbt(["parse", "--target-path", str(target), "--profile", DBT_PROFILE, "--target", DBT_TARGET])
             _seed_cosmos_partial_parse(target)
     return manifest
 

@@ -51,6 +51,13 @@ class Defaults:
 DEFAULTS = Defaults()
 
 
+def daily_schedule() -> str | None:
+    """When lead_scoring_daily runs: a cron expression or preset from LEADSCORE_SCHEDULE
+    (default `@daily`, midnight UTC); `none` leaves only triggered runs (tests, backfills)."""
+    value = os.environ.get("LEADSCORE_SCHEDULE", "").strip() or "@daily"
+    return None if value.lower() == "none" else value
+
+
 def disable_telemetry() -> None:
     """Cosmos, GX and dbt send usage data by default; this project does not."""
     os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -77,3 +77,43 @@ def test_a_second_run_writes_nothing_to_the_crm(first_run, sandbox):
         counts = client.get("/_sandbox/requests").json()["requests"]
     writes = [c for c in counts if c["path"].endswith("/batch/update")]
     assert sum(c["count"] for c in writes) == 0, writes
+
+
+def test_a_killed_run_is_marked_failed_by_the_next_one(first_run, sandbox):
+    """A `leadscore run` killed mid-run leaves its DagRun `running` in the metadata DB; the next
+    run on the home marks it (and its unfinished tasks) failed before it starts."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    from leadscore.airflow_runner import DAG_ID
+
+    def running_runs() -> list[str]:
+        with create_session() as session:
+            return [r.run_id for r in session.query(DagRun).filter(DagRun.dag_id == DAG_ID, DagRun.state == "running")]
+
+    proc = subprocess.Popen([sys.executable, "-m", "leadscore", "run", "--as-of", AS_OF],
+                            env={**os.environ, "LEADSCORE_SANDBOX_PORT": str(sandbox.port)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not running_runs() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.5)
+    killed = running_runs()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert len(killed) == 1, "the killed run never showed as running"
+
+    rerun = run_daily(as_of=AS_OF)
+    assert str(getattr(rerun.state, "value", rerun.state)) == "success", failed_tasks(rerun)
+    with create_session() as session:
+        run = session.query(DagRun).filter(DagRun.dag_id == DAG_ID, DagRun.run_id == killed[0]).one()
+        unfinished = session.query(TaskInstance).filter(
+            TaskInstance.dag_id == DAG_ID, TaskInstance.run_id == killed[0],
+            TaskInstance.state.in_(["running", "queued", "scheduled", "up_for_retry"])).count()
+    assert str(getattr(run.state, "value", run.state)) == "failed" and unfinished == 0

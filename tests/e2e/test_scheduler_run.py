@@ -36,7 +36,8 @@ def sandbox(tmp_path_factory):
 @pytest.fixture(scope="module")
 def airflow(sandbox):
     warehouse.bootstrap()
-    with LocalAirflow() as services:
+    # triggered runs only: an unpaused @daily DAG would also start today's scheduled run
+    with LocalAirflow(env_overrides={"LEADSCORE_SCHEDULE": "none"}) as services:
         api = services.api()
         api.wait_for_dag(DAG_ID)
         yield services, api

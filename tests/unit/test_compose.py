@@ -201,6 +201,8 @@ def test_healthchecks_probe_what_each_service_serves(services):
     scheduler = services["airflow-scheduler"]
     assert scheduler["environment"]["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"
     assert healthcheck_url(scheduler) == "http://localhost:8974/health"  # airflow.utils.scheduler_health
+    # the scheduler runs through the same warm launcher as `make airflow` (tasks fork with dbt loaded)
+    assert scheduler["command"] == ["python", "-m", "leadscore.airflow_local", "scheduler"]
     sandbox = urlsplit(healthcheck_url(services["sandbox"]))
     assert sandbox.path in {route.path for route in admin.router.routes}
     assert str(sandbox.port) == services["sandbox"]["command"][services["sandbox"]["command"].index("--port") + 1]
