@@ -9,19 +9,14 @@ import pytest
 
 from leadscore import warehouse
 from leadscore.airflow_runner import failed_tasks, run_daily
-from leadscore.sandbox import SandboxServer
-from leadscore.synthetic import generate
+from tests.e2e.conftest import served_dataset
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    out = tmp_path_factory.mktemp("e2e-dataset")
-    generate(contacts=600, seed=21, out_dir=out)
-    with pytest.MonkeyPatch.context() as mp, SandboxServer(out, port=0) as server:
-        mp.setenv("LEADSCORE_SANDBOX_PORT", str(server.port))
-        server.dataset = out
+    with served_dataset(tmp_path_factory, "e2e-dataset", contacts=600, seed=21) as server:
         yield server
 
 

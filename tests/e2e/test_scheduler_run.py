@@ -16,8 +16,7 @@ import pytest
 from leadscore import warehouse
 from leadscore.airflow_local import LocalAirflow
 from leadscore.airflow_runner import DAG_ID
-from leadscore.sandbox import SandboxServer
-from leadscore.synthetic import generate
+from tests.e2e.conftest import served_dataset
 
 pytestmark = pytest.mark.e2e
 
@@ -26,10 +25,7 @@ AS_OF = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
-    out = tmp_path_factory.mktemp("scheduler-dataset")
-    generate(contacts=600, seed=33, out_dir=out)
-    with pytest.MonkeyPatch.context() as mp, SandboxServer(out, port=0) as server:
-        mp.setenv("LEADSCORE_SANDBOX_PORT", str(server.port))
+    with served_dataset(tmp_path_factory, "scheduler-dataset", contacts=600, seed=33) as server:
         yield server
 
 
