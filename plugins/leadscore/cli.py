@@ -330,14 +330,14 @@ def airflow_serve(port: int = typer.Option(8080, "--port", help="Port of the Air
             _say("sandbox HubSpot + Mailchimp (CRM contacts page)", f"{sandbox.url}/")
         else:
             _say("sources", "the configured AIRFLOW_CONN_HUBSPOT / AIRFLOW_CONN_MAILCHIMP (no sandbox started)")
-        console.print("starting Airflow (scheduler, dag-processor, api-server)…")
+        console.print("starting Airflow (scheduler, dag-processor, api-server)…", soft_wrap=True)
         services = stack.enter_context(LocalAirflow(port=port, host=host))
         services.api().wait_for_dag(DAG_ID)
         _say("Airflow UI", f"{services.url}/dags/{DAG_ID}")
         _say("login", f"admin / {admin_password()}")
         _say("service logs", services.log_dir)
         console.print(f"{DAG_ID} is unpaused and runs on its schedule; trigger a run from the UI. Ctrl-C stops.",
-                      markup=False)
+                      markup=False, soft_wrap=True)
         with contextlib.suppress(KeyboardInterrupt):
             while True:
                 services.check_alive()
