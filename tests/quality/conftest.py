@@ -11,6 +11,7 @@ from psycopg import sql
 
 from leadscore import settings, warehouse
 from leadscore.quality import typed
+from leadscore.quality.reconcile import STAGING
 from leadscore.sources import raw_store
 from leadscore.sources.raw_store import RawRecord
 
@@ -56,8 +57,23 @@ create table marts.lead_scores (
 """
 
 
+def stage(conn) -> None:
+    """Staging views as dbt's models pass rows on (id under the model's key column, quarantined
+    rows left out), so the output gate's reconciliation has every stream to compare."""
+    for stream, (relation, column) in STAGING.items():
+        raw_store.ensure_table(conn, stream)
+        schema, _, name = relation.partition(".")
+        conn.execute(sql.SQL(
+            "create or replace view {rel} as select r.id as {col} from {raw} r where r.id not in "
+            "(select q.record_id from quality.quarantined_records q where q.stream = {stream})").format(
+            rel=sql.Identifier(schema, name), col=sql.Identifier(column), raw=raw_store.table_name(stream),
+            stream=sql.Literal(stream)))
+
+
 def write_scores(conn, rows: list[tuple]) -> None:
-    """(lead_id, fit, engagement, total, tier) rows into a fresh marts.lead_scores fixture table."""
+    """(lead_id, fit, engagement, total, tier) rows into a fresh marts.lead_scores fixture table,
+    with the staging views dbt would have built next to it."""
+    stage(conn)
     conn.execute("drop table if exists marts.lead_scores")
     conn.execute(LEAD_SCORES_DDL)
     with conn.cursor().copy("copy marts.lead_scores (lead_id, crm_id, email, fit_score, engagement_score, "

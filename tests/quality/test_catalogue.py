@@ -234,7 +234,7 @@ GATE_CATALOGUE = [
              ["lead_scores_exist observed no table marts.lead_scores"]),
     GateCase("staging scores a quarantined row (leak)", "outputs",
              lambda c: (_break_emails(c, 0.01),
-                        c.execute("create view staging.stg_hubspot__contacts as select id as raw_id from raw.hubspot_contacts")),
+                        c.execute("create or replace view staging.stg_hubspot__contacts as select id as contact_id from raw.hubspot_contacts")),
              ["reconciliation observed hubspot_contacts: loaded 200 = scored 198 + quarantined 2 FAILS (missing 0, leaked 2"],
              revalidate_inputs=True),
 ]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from leadscore import warehouse
 from leadscore.errors import QualityGateError
 from leadscore.quality import config, reconcile, suites, typed, validate_inputs, validate_outputs
+from leadscore.quality.reconcile import STAGING, UNSTAGED
 
 from . import factory as f
-from .conftest import load, reset, scores, write_scores
+from .conftest import load, reset, scores, stage, write_scores
 
 STREAMS = ["hubspot_contacts", "hubspot_calls"]
 
@@ -75,20 +77,53 @@ def test_reconciliation_balances_against_staging(clean):
         load(conn, {"hubspot_contacts": [f.contact("bad1", "nope")]})
     validate_inputs("r1", streams=STREAMS, force=True)
     with warehouse.connect() as conn:
-        conn.execute("""create view staging.stg_hubspot__contacts as
-            select id as raw_id from raw.hubspot_contacts r where not is_deleted and not exists (
-                select 1 from quality.quarantined_records q where q.stream = 'hubspot_contacts' and q.record_id = r.id)""")
+        stage(conn)
         result = reconcile(conn, STREAMS)
-        assert result["hubspot_contacts"].checked and result["hubspot_contacts"].balanced
+        assert all(r.checked and r.balanced for r in result.values())
         assert (result["hubspot_contacts"].loaded, result["hubspot_contacts"].passed,
                 result["hubspot_contacts"].quarantined) == (101, 100, 1)
-        assert not result["hubspot_calls"].checked        # no staging model: counted, not checked
+        assert (result["hubspot_calls"].staging, result["hubspot_calls"].passed) == ("staging.stg_hubspot__calls", 100)
         conn.execute("create or replace view staging.stg_hubspot__contacts as "
-                     "select id as raw_id from raw.hubspot_contacts where id <> '7' and not is_deleted and id <> 'bad1'")
+                     "select id as contact_id from raw.hubspot_contacts where id <> '7' and id <> 'bad1'")
         lost = reconcile(conn, STREAMS)["hubspot_contacts"]
-        custom = reconcile(conn, ["hubspot_contacts"], staging={"hubspot_contacts": None})["hubspot_contacts"]
+        before_dbt = reconcile(conn, ["hubspot_contacts"], staging=False)["hubspot_contacts"]
     assert not lost.balanced and lost.missing == 1 and "FAILS (missing 1" in lost.line()
-    assert not custom.checked and custom.balanced
+    assert not before_dbt.checked and before_dbt.balanced and "staging not checked: before dbt" in before_dbt.line()
+
+
+def test_every_stream_is_mapped_to_its_dbt_staging_key():
+    """Each typed stream has a staging model and key column (or a listed reason it has none), and the
+    mapping matches the dbt project: the model exists, selects raw id as that column, tests it unique."""
+    assert set(STAGING) | set(UNSTAGED) == set(typed.STREAMS) and not set(STAGING) & set(UNSTAGED)
+    assert all(reason.strip() for reason in UNSTAGED.values())
+    staging_dir = Path(__file__).parents[2] / "dbt_project" / "models" / "staging"
+    declared = {m["name"]: {c["name"]: c.get("data_tests", []) for c in m.get("columns", [])}
+                for y in staging_dir.rglob("_*__models.yml") for m in yaml.safe_load(y.read_text())["models"]}
+    for stream, (relation, column) in STAGING.items():
+        model = relation.removeprefix("staging.")
+        assert {"unique", "not_null"} <= set(declared[model][column]), f"{model}.{column} is not tested as a key"
+        sql_text = next(staging_dir.rglob(f"{model}.sql")).read_text()
+        assert f"source.id as {column}," in sql_text and f"source('{stream.split('_')[0]}', '{stream}')" in sql_text
+
+
+def test_output_gate_compares_every_stream_and_stops_on_a_lost_row(clean):
+    with warehouse.connect() as conn:
+        write_scores(conn, scores(100))
+    assert validate_outputs("b1").success
+    with warehouse.connect() as conn:
+        recon = conn.execute("select statistics->'reconciliation' from quality.validation_runs "
+                             "where run_id = 'b1' and suite = 'marts_lead_scores'").fetchone()[0]
+        assert {s: (r["checked"], r["staging"]) for s, r in recon.items()} == {
+            s: (True, relation) for s, (relation, _) in STAGING.items()}
+        # a staging model that drops one call: the balance no longer holds
+        conn.execute("create or replace view staging.stg_hubspot__calls as "
+                     "select id as call_id from raw.hubspot_calls where id <> 'call5'")
+    with pytest.raises(QualityGateError, match=r"hubspot_calls: loaded 100 = scored 99 \+ quarantined 0 FAILS \(missing 1"):
+        validate_outputs("b2")
+    with warehouse.connect() as conn:   # a staging model that is gone cannot be compared: that stops the run too
+        conn.execute("drop view staging.stg_hubspot__calls")
+    with pytest.raises(QualityGateError, match=r"staging not checked: staging.stg_hubspot__calls does not exist"):
+        validate_outputs("b3")
 
 
 def test_outputs_pass_then_report_tier_shares(clean):

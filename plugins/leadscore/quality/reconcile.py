@@ -1,20 +1,41 @@
 """Nothing disappears silently: per stream, loaded = scored (passed by staging) + quarantined.
 
 Each live raw row must be in exactly one of: the ids a dbt staging model passes on, or the
-stream's current quarantine set. Staging is optional (tests and the first run have no dbt
-models yet); without it only raw vs quarantine is counted and `checked` is False.
+stream's current quarantine set. Every stream is mapped to its staging model and key column
+explicitly (STAGING): guessing a column name once made the check compare nothing. A stream
+without a staging model must be listed in UNSTAGED with the reason. The input gate runs before
+dbt and passes `staging=False` (raw vs quarantine only, `checked` False); the output gate treats
+a stream it could not check as a failure.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Iterable, Mapping
+from typing import Iterable
 
 import psycopg
 from psycopg import sql
 
 from leadscore.sources import raw_store
 
-FALLBACK_ID_COLUMNS = ("raw_id", "id")
+# stream → (staging relation, the column carrying raw.<stream>.id); mirrors
+# dbt_project/models/staging/**/_*__models.yml, where that column is tested unique and not_null.
+STAGING: dict[str, tuple[str, str]] = {
+    "hubspot_contacts": ("staging.stg_hubspot__contacts", "contact_id"),
+    "hubspot_companies": ("staging.stg_hubspot__companies", "company_id"),
+    "hubspot_calls": ("staging.stg_hubspot__calls", "call_id"),
+    "hubspot_meetings": ("staging.stg_hubspot__meetings", "meeting_id"),
+    "hubspot_emails": ("staging.stg_hubspot__emails", "email_id"),
+    "hubspot_notes": ("staging.stg_hubspot__notes", "note_id"),
+    "hubspot_form_submissions": ("staging.stg_hubspot__form_submissions", "form_submission_id"),
+    "hubspot_page_views": ("staging.stg_hubspot__page_views", "page_view_id"),
+    "mailchimp_members": ("staging.stg_mailchimp__members", "member_id"),
+    "mailchimp_campaigns": ("staging.stg_mailchimp__campaigns", "campaign_id"),
+    "mailchimp_email_activity": ("staging.stg_mailchimp__email_activity", "email_activity_id"),
+    "mailchimp_unsubscribes": ("staging.stg_mailchimp__unsubscribes", "unsubscribe_id"),
+}
+# stream → why it has no staging model (counted raw vs quarantine only). Empty today: every
+# extracted stream is staged.
+UNSTAGED: dict[str, str] = {}
 
 
 @dataclass
@@ -28,6 +49,7 @@ class Reconciliation:
     extra: int = 0          # staging ids with no raw row
     staging: str | None = None
     checked: bool = False
+    unchecked_reason: str | None = None
 
     @property
     def balanced(self) -> bool:
@@ -37,45 +59,43 @@ class Reconciliation:
         text = f"{self.stream}: loaded {self.loaded} = scored {self.passed} + quarantined {self.quarantined}"
         if not self.balanced:
             text += f" FAILS (missing {self.missing}, leaked {self.leaked}, extra {self.extra})"
-        return text if self.checked else text + " (staging not checked)"
+        return text if self.checked else f"{text} (staging not checked: {self.unchecked_reason})"
 
     def as_dict(self) -> dict:
         return {**asdict(self), "balanced": self.balanced}
 
 
-def default_staging(stream: str) -> str:
-    """hubspot_contacts → staging.stg_hubspot__contacts (dbt's source__object naming)."""
-    source, _, obj = stream.partition("_")
-    return f"staging.stg_{source}__{obj}"
-
-
-def _id_column(conn: psycopg.Connection, relation: str, preferred: str | None) -> str | None:
+def _unchecked_reason(conn: psycopg.Connection, stream: str) -> str | None:
+    """Why `stream` cannot be compared with its staging model, or None when it can."""
+    if stream in UNSTAGED:
+        return f"no staging model ({UNSTAGED[stream]})"
+    if stream not in STAGING:
+        return "not mapped to a staging model in leadscore.quality.reconcile.STAGING"
+    relation, column = STAGING[stream]
     schema, _, name = relation.partition(".")
     columns = {r[0] for r in conn.execute(
         "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
         (schema, name))}
-    for candidate in ((preferred,) if preferred else ()) + FALLBACK_ID_COLUMNS:
-        if candidate in columns:
-            return candidate
+    if not columns:
+        return f"{relation} does not exist (did dbt build it?)"
+    if column not in columns:
+        return f"{relation} has no column {column}"
     return None
 
 
-def reconcile(conn: psycopg.Connection, streams: Iterable[str], *,
-              staging: Mapping[str, str | None] | bool = True, id_column: str | None = None) -> dict[str, Reconciliation]:
-    """Reconcile each stream; `staging` True = default dbt names, False = skip, or {stream: relation|None}."""
+def reconcile(conn: psycopg.Connection, streams: Iterable[str], *, staging: bool = True) -> dict[str, Reconciliation]:
+    """Reconcile each stream against its staging model (STAGING); `staging=False` counts raw vs quarantine only."""
     out = {}
     for stream in streams:
         raw_store.ensure_table(conn, stream)
-        relation = (default_staging(stream) if staging is True else
-                    None if staging is False else staging.get(stream))
-        exists = bool(relation) and conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
-        column = _id_column(conn, relation, id_column) if exists else None
-        if column:
+        reason = _unchecked_reason(conn, stream) if staging else "before dbt"
+        if reason is None:
+            relation, column = STAGING[stream]
             schema, _, name = relation.partition(".")
             staged = sql.SQL("select distinct {col}::text as id from {rel}").format(
                 col=sql.Identifier(column), rel=sql.Identifier(schema, name))
         else:
-            staged = sql.SQL("select null::text as id where false")
+            relation, staged = None, sql.SQL("select null::text as id where false")
         row = conn.execute(sql.SQL(
             """
             with live as (select id from {raw} where not is_deleted),
@@ -90,8 +110,8 @@ def reconcile(conn: psycopg.Connection, streams: Iterable[str], *,
             from live left join q on q.record_id = live.id left join s on s.id = live.id
             """).format(raw=raw_store.table_name(stream), staged=staged), {"stream": stream}).fetchone()
         loaded, quarantined, passed, missing, leaked, extra = row
-        if not column:  # without staging, everything not quarantined counts as passed on
+        if reason:  # without staging, everything not quarantined counts as passed on
             passed, missing = loaded - quarantined, 0
         out[stream] = Reconciliation(stream, loaded, quarantined, passed, missing, leaked, extra,
-                                     staging=relation if column else None, checked=bool(column))
+                                     staging=relation, checked=reason is None, unchecked_reason=reason)
     return out

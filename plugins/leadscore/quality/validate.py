@@ -20,7 +20,7 @@ from leadscore import settings, warehouse
 from leadscore.errors import ConfigError
 from leadscore.quality import config, history, quarantine, suites, typed
 from leadscore.quality.gx_runner import GxRunner, Job, Outcome
-from leadscore.quality.reconcile import reconcile
+from leadscore.quality.reconcile import UNSTAGED, reconcile
 from leadscore.quality.report import CriticalFailure, StreamCounts, ValidationReport, failures_from
 
 log = logging.getLogger(__name__)
@@ -152,8 +152,13 @@ def _count_by_rule(outcomes: Sequence[Outcome], stream: str) -> dict[str, int]:
 
 
 def validate_outputs(run_id: str, *, force: bool = False, thresholds: ThresholdArg = None,
-                     staging: Mapping[str, str | None] | bool = True) -> ValidationReport:
-    """Gate marts.lead_scores (tiers, score ranges, tier shift) and reconcile loaded = scored + quarantined."""
+                     staging: bool = True) -> ValidationReport:
+    """Gate marts.lead_scores (tiers, score ranges, tier shift) and reconcile loaded = scored + quarantined.
+
+    Every stream is compared with its dbt staging model; one that cannot be compared (model
+    missing, key column gone) fails the gate too, unless listed in reconcile.UNSTAGED.
+    `staging=False` skips the comparison (only for tests without dbt models).
+    """
     started = time.monotonic()
     settings.disable_telemetry()
     th = _thresholds(thresholds)
@@ -168,7 +173,7 @@ def validate_outputs(run_id: str, *, force: bool = False, thresholds: ThresholdA
     runner = GxRunner(p)
     with warehouse.connect(p=p) as conn:
         exists = conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
-        recon = reconcile(conn, typed.STREAMS, staging=staging, id_column=th["staging_id_column"])
+        recon = reconcile(conn, typed.STREAMS, staging=staging)
         if exists:
             definition = suites.load("lead_scores")
             params = {"min_scored_leads": th["min_scored_leads"], "tier_shift_pct": th["tier_shift_pct"],
@@ -190,7 +195,11 @@ def validate_outputs(run_id: str, *, force: bool = False, thresholds: ThresholdA
         failures.append(CriticalFailure(OUTPUT_SUITE, "lead_scores_exist", f"no table {relation}",
                                         "the dbt model to have run", reason="dbt did not build the scores"))
     for r in recon.values():
-        if r.checked and not r.balanced:
+        if staging and not r.checked and r.stream not in UNSTAGED:
+            failures.append(CriticalFailure(
+                OUTPUT_SUITE, "reconciliation", r.line(), "every stream compared with its staging model",
+                stream=r.stream, reason="a stream that cannot be compared could lose rows unseen"))
+        elif r.checked and not r.balanced:
             failures.append(CriticalFailure(
                 OUTPUT_SUITE, "reconciliation", r.line(), "loaded = scored + quarantined", stream=r.stream,
                 reason="rows were lost or quarantined rows were scored between raw and staging"))
