@@ -38,3 +38,7 @@ class QualityGateError(LeadscoreError):
 
 class SyncBlockedError(LeadscoreError):
     """The reverse sync refused to run (blast-radius guard) until a human forces it."""
+
+
+class SyncFailedError(LeadscoreError):
+    """Too few leads reached the CRM (every row rejected, say): the task fails so the scheduler alerts."""

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from leadscore import warehouse
-from leadscore.errors import SyncBlockedError
+from leadscore.errors import SyncBlockedError, SyncFailedError
 from leadscore.sync.hubspot_writer import HubSpotWriter
 from leadscore.sync.mapping import PROPERTY_NAMES, SCORED_AT, map_lead
 
@@ -148,6 +148,37 @@ def test_row_errors_are_recorded_and_retried_next_run(crm, leads, run_sync):
     assert (third.sent, third.failed) == (2, 0)
     assert_crm_matches(crm, leads.fetch())
     assert run_sync("run-4").write_calls == 0
+
+
+def test_a_sync_hubspot_rejects_every_row_of_fails_with_the_first_error(crm, leads, run_sync):
+    """207 with VALIDATION_ERROR on every row must not read as success: the run (and so the
+    DAG's reverse_sync task) fails with one line that carries HubSpot's first error."""
+    rows = leads.fetch()
+    leads.update([r["lead_id"] for r in rows], tier="lukewarm")
+    with pytest.raises(SyncFailedError) as caught:
+        run_sync("run-rejected")
+    message = str(caught.value)
+    assert "\n" not in message
+    assert (f"HubSpot rejected {len(rows)} of {len(rows)} leads sent, so 0% of {len(rows)} leads are current in the CRM "
+            "(minimum 50%); first error: Property values were not valid") in message
+    assert "lukewarm" in message and "sync.crm_sync_log" in message
+    assert sql("select status, message like '%%rejected%%' from sync.crm_sync_runs where run_id = 'run-rejected'") \
+        == [("failed", True)]
+    assert sql("select status, count(*) from sync.crm_sync_log where run_id = 'run-rejected' group by 1") == [("failed", len(rows))]
+
+
+def test_the_minimum_current_share_is_configurable(crm, leads, run_sync, monkeypatch):
+    rows = leads.fetch()
+    bad = [r["lead_id"] for r in rows[: len(rows) * 2 // 3]]
+    leads.update(bad, tier="lukewarm")
+    with pytest.raises(SyncFailedError, match=r"so 33% of \d+ leads are current in the CRM \(minimum 50%\)"):
+        run_sync("run-1")
+    with warehouse.connect() as conn:   # a first sync again
+        conn.execute("drop table sync.crm_sync_state, sync.crm_sync_log, sync.crm_sync_runs")
+    monkeypatch.setenv("LEADSCORE_SYNC_MIN_SUCCESS_SHARE", "0.2")
+    summary = run_sync("run-2")
+    assert (summary.sent, summary.failed) == (len(rows) - len(bad), len(bad))
+    assert sql("select status from sync.crm_sync_runs where run_id = 'run-2'") == [("partial",)]
 
 
 def test_leads_without_crm_id_are_skipped_and_logged(crm, leads, run_sync):

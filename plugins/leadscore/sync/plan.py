@@ -11,12 +11,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from leadscore.errors import ConfigError, SyncBlockedError
+from leadscore.errors import ConfigError, SyncBlockedError, SyncFailedError
 from leadscore.sync.mapping import MappedLead, crm_id_of, map_lead
 from leadscore.sync.state import LeadState
 
 DEFAULT_MAX_TIER_CHANGE_SHARE = 0.20
 SHARE_ENV = "LEADSCORE_SYNC_MAX_TIER_CHANGE_SHARE"
+DEFAULT_MIN_SUCCESS_SHARE = 0.5
+SUCCESS_ENV = "LEADSCORE_SYNC_MIN_SUCCESS_SHARE"
 
 
 @dataclass(frozen=True)
@@ -72,17 +74,47 @@ def make_plan(rows: Iterable[dict[str, Any]], state: dict[str, LeadState]) -> Pl
     return plan
 
 
+def share_setting(value: float | None, env: str, default: float) -> float:
+    """A share in [0, 1]: the argument, else the env var `env`, else `default`."""
+    if value is None:
+        raw = os.environ.get(env, "").strip()
+        try:
+            value = float(raw) if raw else default
+        except ValueError:
+            raise ConfigError(f"{env}={raw!r} is not a number", f"set it to a share like {default}") from None
+    if not 0 <= value <= 1:
+        raise ConfigError(f"{env.removeprefix('LEADSCORE_SYNC_').lower()} {value} is not between 0 and 1",
+                          f"pass a share like {default} ({default:.0%})")
+    return value
+
+
 def threshold(value: float | None) -> float:
     """The guard's share: the argument, else LEADSCORE_SYNC_MAX_TIER_CHANGE_SHARE, else 20%."""
-    if value is None:
-        raw = os.environ.get(SHARE_ENV, "").strip()
-        try:
-            value = float(raw) if raw else DEFAULT_MAX_TIER_CHANGE_SHARE
-        except ValueError:
-            raise ConfigError(f"{SHARE_ENV}={raw!r} is not a number", "set it to a share like 0.2") from None
-    if not 0 <= value <= 1:
-        raise ConfigError(f"max_tier_change_share {value} is not between 0 and 1", "pass a share like 0.2 (20%)")
-    return value
+    return share_setting(value, SHARE_ENV, DEFAULT_MAX_TIER_CHANGE_SHARE)
+
+
+def min_success_share(value: float | None) -> float:
+    """The share of sent leads that must be accepted: the argument, else LEADSCORE_SYNC_MIN_SUCCESS_SHARE, else 50%."""
+    return share_setting(value, SUCCESS_ENV, DEFAULT_MIN_SUCCESS_SHARE)
+
+
+def success_error(sent: int, unchanged: int, failed: int, min_share: float,
+                  first_error: str | None) -> SyncFailedError | None:
+    """The error to fail the run with when less than `min_share` of the leads are current in the
+    CRM after it (accepted now, or unchanged since an accepted send); None when enough are.
+
+    Measured over the current leads, not only this run's attempts: a few leads HubSpot rejects
+    every day stay `partial` (logged, retried), but a run where every row is rejected fails,
+    and so does the next one until the cause is fixed.
+    """
+    current, total = sent + unchanged, sent + unchanged + failed
+    if not failed or current / total >= min_share:
+        return None
+    reason = " ".join((first_error or "no error message").split())[:300]
+    return SyncFailedError(
+        f"reverse sync: HubSpot rejected {failed} of {sent + failed} leads sent, so {current / total:.0%} of "
+        f"{total} leads are current in the CRM (minimum {min_share:.0%}); first error: {reason}",
+        "fix what HubSpot rejects (every row is in sync.crm_sync_log) and rerun; failed leads are sent again")
 
 
 def blast_radius_error(plan: Plan, max_share: float, first_sync: bool) -> SyncBlockedError | None:

@@ -69,6 +69,7 @@ class _BatchSender:
         self.summary, self.run_pk, self.write_calls = summary, run_pk, write_calls
         self.consecutive_failures = 0
         self.final: dict[str, str] = {}   # lead_id → status after its last attempt in this run
+        self.first_error: str | None = None
 
     def payloads(self, batch: list[MappedLead]) -> dict[str, dict[str, str]]:
         """Each lead's payload; a stage write is re-checked against the CRM's current stage."""
@@ -101,6 +102,7 @@ class _BatchSender:
         outcomes = _outcomes(batch, results, payloads)
         state.record(self.conn, self.run_id, outcomes)
         self.final.update((o.lead_id, o.status) for o in outcomes)
+        self.first_error = self.first_error or next((o.error for o in outcomes if o.status == "failed" and o.error), None)
         self.summary.sent = sum(s == "success" for s in self.final.values())
         self.summary.failed = sum(s == "failed" for s in self.final.values())
         self.summary.write_calls = self.write_calls()
@@ -135,8 +137,9 @@ def _dry_run(conn, writer: HubSpotWriter, run_id: str, plan: planning.Plan, summ
 
 
 def _run(conn, writer: HubSpotWriter, summary: SyncSummary, source_relation: str, max_share: float,
-         sender: _BatchSender) -> str:
-    """Plan, guard, send (or log a dry run); returns the run's final status."""
+         min_success: float, sender: _BatchSender) -> str:
+    """Plan, guard, send (or log a dry run); returns the run's final status, or raises
+    SyncFailedError when too few leads are current in the CRM after sending."""
     run_id, dry_run = summary.run_id, summary.dry_run
     first_sync = not state.has_synced_before(conn)
     plan = planning.make_plan(state.load_source(conn, source_relation), state.load_state(conn))
@@ -156,20 +159,27 @@ def _run(conn, writer: HubSpotWriter, summary: SyncSummary, source_relation: str
     if plan.to_send:
         summary.properties = writer.ensure_properties()
         _send(sender, plan.to_send)
+    failure = planning.success_error(summary.sent, summary.unchanged, summary.failed, min_success,
+                                     sender.first_error)
+    if failure:
+        raise failure
     return "success" if summary.failed == 0 else "partial"
 
 
 def reverse_sync(run_id: str, *, dry_run: bool = False, force: bool = False,
                  source_relation: str = "marts.lead_scores",
-                 max_tier_change_share: float | None = None,
+                 max_tier_change_share: float | None = None, min_success_share: float | None = None,
                  session: SourceSession | None = None) -> SyncSummary:
     """Write each lead's tier, scores and reasons to its HubSpot contact (see the package doc).
 
     `session` is the HubSpot client to use (default: `open_source("hubspot")`, closed after).
-    Raises SyncBlockedError when the blast-radius guard trips and `force` is not set.
+    Raises SyncBlockedError when the blast-radius guard trips and `force` is not set, and
+    SyncFailedError when it leaves less than `min_success_share` (LEADSCORE_SYNC_MIN_SUCCESS_SHARE,
+    default 50 %) of the leads current in the CRM — e.g. HubSpot rejected every row.
     """
     started = time.perf_counter()
     max_share = planning.threshold(max_tier_change_share)
+    min_success = planning.min_success_share(min_success_share)
     summary = SyncSummary(run_id=run_id, dry_run=dry_run, forced=force)
     own_session = session is None
     session = session or open_source("hubspot")
@@ -184,7 +194,7 @@ def reverse_sync(run_id: str, *, dry_run: bool = False, force: bool = False,
             writer = HubSpotWriter(session.client)
             sender = _BatchSender(conn, writer, summary, run_pk, lambda: session.client.stats.write_calls - calls_before)
             try:
-                status = _run(conn, writer, summary, source_relation, max_share, sender)
+                status = _run(conn, writer, summary, source_relation, max_share, min_success, sender)
             except BaseException as exc:
                 conn.rollback()
                 status = "blocked" if isinstance(exc, SyncBlockedError) else "failed"
