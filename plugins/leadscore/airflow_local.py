@@ -69,6 +69,15 @@ def service_env(api_port: int, host: str = "127.0.0.1") -> dict[str, str]:
     return env
 
 
+def component_args(name: str, host: str, port: int) -> list[str]:
+    """Command-line flags of one component. The api-server binds `host`. The scheduler starts no
+    log server: Airflow 3.3 binds it to every interface (`serve_logs` passes host="" to uvicorn; no
+    setting changes that), and here the api-server reads task logs from the shared local files."""
+    if name == "api-server":
+        return ["--host", host, "--port", str(port)]
+    return ["--skip-serve-logs"] if name == "scheduler" else []
+
+
 def admin_password() -> str | None:
     """The admin password SimpleAuthManager generated into the home (None before the first start)."""
     path = configure_airflow_env() / "simple_auth_manager_passwords.json.generated"
@@ -109,7 +118,7 @@ class LocalAirflow:
         for name in self.components:
             out = open(self.log_path(name), "ab")
             args = [sys.executable, "-m", "leadscore.airflow_local", name]
-            args += ["--host", self.host, "--port", str(self.port)] if name == "api-server" else []
+            args += component_args(name, self.host, self.port)
             self.procs[name] = subprocess.Popen(args, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                                 stdin=subprocess.DEVNULL, start_new_session=True)
             out.close()
@@ -237,7 +246,9 @@ class AirflowApi:
 
 def run_component(name: str, args: list[str]) -> None:
     """Run one Airflow component in this process (`airflow <name> <args>`); the scheduler first
-    imports WARM_IMPORTS so that the task processes it forks start with them loaded."""
+    imports WARM_IMPORTS so that the task processes it forks start with them loaded. Files the
+    component and its tasks write (airflow.db, the admin password, logs) are owner-only."""
+    settings.private_files()
     if name == "scheduler":
         for module in WARM_IMPORTS:
             importlib.import_module(module)

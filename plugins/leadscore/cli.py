@@ -382,6 +382,7 @@ def main() -> None:
     from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
     settings.disable_telemetry()
+    settings.private_files()
     try:
         code = app(standalone_mode=False)  # returns the code of a `typer.Exit` (psql, bench)
     except NoArgsIsHelpError:

@@ -62,6 +62,7 @@ def can_open_browser() -> bool:
 
 
 def main() -> None:
+    settings.private_files()
     pages = build()
     for page in pages:
         print(page)

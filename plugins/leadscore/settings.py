@@ -7,6 +7,7 @@ for the source APIs, by an Airflow connection.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,11 +23,32 @@ def project_root() -> Path:
 
 
 def home() -> Path:
-    """Runtime state: warehouse data, Airflow home, datasets, docs. Git-ignored."""
+    """Runtime state: warehouse data, Airflow home, datasets, docs. Git-ignored.
+
+    It holds personal data (leads in the warehouse, in airflow.db's XComs, in GX samples) and
+    secrets (the Airflow admin password), so it is created — or tightened — owner-only.
+    """
     env = os.environ.get("LEADSCORE_HOME")
     path = Path(env) if env else project_root() / ".leadscore"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=home_mode(), parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != home_mode():
+        path.chmod(home_mode())
     return path.resolve()
+
+
+def home_mode() -> int:
+    """0700; as root 0711: pgserver then runs postgres as the user `pgserver`, which must pass
+    through the home to its data dir (and re-opens the home's parents when it starts). Files
+    below stay owner-only through `private_files`."""
+    return 0o711 if os.geteuid() == 0 else 0o700
+
+
+def private_files() -> None:
+    """Owner-only permissions (umask 077) for everything this process and its children create:
+    called by every entry point leadscore starts (CLI, docs, the Airflow components and so the
+    tasks they run), so no file under the home is readable by other users, whatever its mode."""
+    os.umask(0o077)
 
 
 def dbt_project_dir() -> Path:
