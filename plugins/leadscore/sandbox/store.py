@@ -9,13 +9,14 @@ proportion to what was written, not to the dataset (no copy of a multi-GB file).
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import tempfile
 from datetime import datetime, timezone
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Hashable, Iterable, Iterator, TypeVar
 
 CRM_TYPES = ("contacts", "companies", "calls", "meetings", "emails", "notes")
 ENGAGEMENT_TYPES = ("calls", "meetings", "emails", "notes")
@@ -29,6 +30,8 @@ ASSOCIATION_TYPE_IDS = {("contacts", "companies"): 1, ("companies", "contacts"):
                         ("meetings", "contacts"): 200, ("contacts", "meetings"): 199, ("notes", "contacts"): 202,
                         ("contacts", "notes"): 201}
 CHUNK = 20_000
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS assoc (from_type TEXT, from_id INTEGER, to_type TEXT, to_id INTEGER);
@@ -148,20 +151,73 @@ def iso_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _ndjson(path: Path) -> Iterator[dict]:
-    for _, record in _lines(path):
-        yield record
+MAX_LISTED_LINES = 20
 
 
-def _lines(path: Path) -> Iterator[tuple[str, dict]]:
-    """(raw line, parsed record) pairs; the raw text is stored as-is to skip re-encoding."""
+class FileProblems:
+    """What one dataset file held that could not be loaded, by kind and line number; reported
+    as ONE warning line so a hand-edited dataset starts with what it can (never a traceback)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.lines: dict[str, list[int]] = {}
+
+    def add(self, kind: str, line_no: int) -> None:
+        self.lines.setdefault(kind, []).append(line_no)
+
+    def line(self) -> str | None:
+        if not self.lines:
+            return None
+        parts = []
+        for kind, numbers in self.lines.items():
+            listed = ", ".join(map(str, numbers[:MAX_LISTED_LINES]))
+            more = f" and {len(numbers) - MAX_LISTED_LINES} more" if len(numbers) > MAX_LISTED_LINES else ""
+            parts.append(f"{kind} at line{'s' if len(numbers) > 1 else ''} {listed}{more}")
+        skipped = sum(map(len, self.lines.values()))
+        return f"sandbox dataset {self.path}: skipped {skipped} record{'s' if skipped > 1 else ''} — {'; '.join(parts)}"
+
+    def report(self) -> None:
+        if text := self.line():
+            log.warning(text)
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]!r}"
+    if isinstance(exc, ValueError):
+        return "an id that is not a number"
+    return "not a JSON object of the expected shape"
+
+
+def _lines(path: Path, build: Callable[[str, Any], T], key: Callable[[T], Hashable] | None = None) -> Iterator[T]:
+    """build(raw line, parsed record) for each usable line of an NDJSON file (a UTF-8 BOM is
+    dropped); lines that are not JSON, that `build` cannot read, or whose `key` an earlier line
+    had (the first is kept) are skipped and reported once for the file."""
     if not path.exists():
         return
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            line = line.rstrip("\n")
-            if line.strip():
-                yield line, json.loads(line)
+    problems = FileProblems(path)
+    seen: set[Hashable] = set()
+    with open(path, encoding="utf-8-sig") as handle:
+        for line_no, line in enumerate(handle, 1):
+            line = line.rstrip("\n").lstrip("\ufeff")
+            if not line.strip():
+                continue
+            try:
+                row = build(line, json.loads(line))
+            except json.JSONDecodeError:
+                problems.add("not JSON", line_no)
+                continue
+            except (KeyError, ValueError, TypeError, AttributeError) as exc:
+                problems.add(_problem(exc), line_no)
+                continue
+            if key is not None:
+                k = key(row)
+                if k in seen:
+                    problems.add("a duplicate id (the first is kept)", line_no)
+                    continue
+                seen.add(k)
+            yield row
+    problems.report()
 
 
 def _chunks(rows: Iterable[tuple], size: int = CHUNK) -> Iterator[list[tuple]]:
@@ -197,12 +253,12 @@ class DatasetLoader:
         for object_type in CRM_TYPES:
             self._objects(object_type)
         self._insert("INSERT INTO events (id, event_type, object_id, occurred_ms, body) VALUES (?,?,?,?,?)",
-                     ((e["id"], e["eventType"], int(e["objectId"]), parse_ms(e["occurredAt"]), line)
-                      for line, e in _lines(self.hubspot / "events.ndjson")))
+                     _lines(self.hubspot / "events.ndjson", lambda line, e: (
+                         e["id"], e["eventType"], int(e["objectId"]), parse_ms(e["occurredAt"]), line)))
         for table, name in (("properties", "properties"), ("property_groups", "property_groups")):
             self._insert(f"INSERT OR REPLACE INTO {table} VALUES (?,?,?)",
-                         ((p.pop("objectType"), p["name"], json.dumps(p, ensure_ascii=False))
-                          for p in _ndjson(self.hubspot / f"{name}.ndjson")))
+                         _lines(self.hubspot / f"{name}.ndjson",
+                                lambda line, p: (p.pop("objectType"), p["name"], json.dumps(p, ensure_ascii=False))))
         self._mailchimp()
         conn.execute("COMMIT")
         conn.executescript(INDEXES)
@@ -217,18 +273,23 @@ class DatasetLoader:
         modified_prop = MODIFIED_PROP[object_type]
         assoc: list[tuple] = []
 
+        def build(_line: str, rec: dict) -> tuple[tuple, list[tuple]]:
+            props = rec.get("properties") or {}
+            oid = int(rec["id"])
+            created = props.get("createdate") or props.get("hs_createdate") or rec.get("createdAt")
+            modified = props.get(modified_prop) or rec.get("updatedAt")
+            links = [(to_type, int(link["id"])) for to_type, block in (rec.get("associations") or {}).items()
+                     for link in block.get("results", [])]
+            return (oid, json.dumps(props, ensure_ascii=False), rec.get("createdAt"), rec.get("updatedAt"),
+                    parse_ms(created), parse_ms(modified), int(bool(rec.get("archived"))), rec.get("archivedAt")), links
+
         def rows() -> Iterator[tuple]:
-            for rec in _ndjson(self.hubspot / f"{object_type}.ndjson"):
-                props = rec.get("properties") or {}
-                oid = int(rec["id"])
-                created = props.get("createdate") or props.get("hs_createdate") or rec.get("createdAt")
-                modified = props.get(modified_prop) or rec.get("updatedAt")
-                for to_type, block in (rec.get("associations") or {}).items():
-                    for link in block.get("results", []):
-                        assoc.append((object_type, oid, to_type, int(link["id"])))
-                        assoc.append((to_type, int(link["id"]), object_type, oid))
-                yield (oid, json.dumps(props, ensure_ascii=False), rec.get("createdAt"), rec.get("updatedAt"),
-                       parse_ms(created), parse_ms(modified), int(bool(rec.get("archived"))), rec.get("archivedAt"))
+            for row, links in _lines(self.hubspot / f"{object_type}.ndjson", build, key=lambda r: r[0][0]):
+                oid = row[0]
+                for to_type, to_id in links:
+                    assoc.append((object_type, oid, to_type, to_id))
+                    assoc.append((to_type, to_id, object_type, oid))
+                yield row
                 if len(assoc) >= CHUNK:
                     self.conn.executemany("INSERT INTO assoc VALUES (?,?,?,?)", assoc)
                     assoc.clear()
@@ -239,17 +300,20 @@ class DatasetLoader:
 
     def _mailchimp(self) -> None:
         mc = self.mailchimp
-        self._insert("INSERT INTO mc_lists VALUES (?,?)", ((r["id"], line) for line, r in _lines(mc / "lists.ndjson")))
+        first = {"key": lambda row: row[0]}   # ids the tables keep unique: the first one wins
+        self._insert("INSERT INTO mc_lists VALUES (?,?)",
+                     _lines(mc / "lists.ndjson", lambda line, r: (str(r["id"]), line), **first))
         self._insert("INSERT INTO mc_members (id, list_id, last_changed_ms, body) VALUES (?,?,?,?)",
-                     ((r["id"], r["list_id"], parse_ms(r.get("last_changed")), line)
-                      for line, r in _lines(mc / "members.ndjson")))
+                     _lines(mc / "members.ndjson", lambda line, r: (r["id"], r["list_id"], parse_ms(r.get("last_changed")), line)))
         self._insert("INSERT INTO mc_campaigns (id, send_ms, body) VALUES (?,?,?)",
-                     ((r["id"], parse_ms(r.get("send_time")), line) for line, r in _lines(mc / "campaigns.ndjson")))
+                     _lines(mc / "campaigns.ndjson", lambda line, r: (str(r["id"]), parse_ms(r.get("send_time")), line),
+                            **first))
         self._insert("INSERT INTO mc_activity (campaign_id, last_ms, body) VALUES (?,?,?)",
-                     ((r["campaign_id"], max((parse_ms(a.get("timestamp")) or 0) for a in r["activity"]) if r["activity"] else 0,
-                       line) for line, r in _lines(mc / "email_activity.ndjson")))
+                     _lines(mc / "email_activity.ndjson", lambda line, r: (
+                         r["campaign_id"], max((parse_ms(a.get("timestamp")) or 0) for a in r["activity"])
+                         if r["activity"] else 0, line)))
         self._insert("INSERT INTO mc_unsubscribes (campaign_id, body) VALUES (?,?)",
-                     ((r["campaign_id"], line) for line, r in _lines(mc / "unsubscribes.ndjson")))
+                     _lines(mc / "unsubscribes.ndjson", lambda line, r: (r["campaign_id"], line)))
 
 
 class _Transaction:
