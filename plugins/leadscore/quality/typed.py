@@ -78,39 +78,31 @@ def timestamp(name: str, expr: str) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Normalised:
-    """A typed column `field` filled by leadscore.quality.normalise of kind `kind` from `<field>_raw`.
+    """A value cleaned by leadscore.quality.normalise (`kind`) from the SQL expression `expr`.
 
-    Beside it `<field>_problem` holds why a value could not be normalised (null when it could);
-    `key` names an extra column that receives the normalised value or null (emails: the lookup key).
+    Typed columns: `<field>_raw` (the source text), `<field>` (the clean value; on the fast path
+    taken as it is in SQL, else filled by `normalise_stream`), `<field>_problem` (why it could
+    not be normalised, else null) and optionally `key` (the clean value or null: a lookup key).
     """
 
     field: str
     kind: str
+    expr: str
     key: str | None = None
 
     @property
     def numeric(self) -> bool:
         return self.kind in ("count", "amount")
 
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def normalised(field: str, kind: str, expr: str, key: str | None = None) -> list[tuple[str, str]]:
-    """Typed columns of a normalised value: values on the fast path are taken as they are, the
-    rest are left null here for `normalise_stream` to fill from Python."""
-    cast = "::numeric" if Normalised(field, kind).numeric else ""
-    fast = f"case when {expr} ~ {_literal(normalise.FAST_PATH[kind])} then ({expr}){cast} end"
-    cols = [(f"{field}_raw", expr), (field, fast), (f"{field}_problem", "null::text")]
-    return cols + ([(key, fast)] if key else [])
+    def columns(self) -> list[tuple[str, str]]:
+        pattern = "'" + normalise.FAST_PATH[self.kind].replace("'", "''") + "'"
+        fast = f"case when {self.expr} ~ {pattern} then ({self.expr}){'::numeric' if self.numeric else ''} end"
+        cols = [(f"{self.field}_raw", self.expr), (self.field, fast), (f"{self.field}_problem", "null::text")]
+        return cols + ([(self.key, fast)] if self.key else [])
 
 
-def email(expr: str) -> list[tuple[str, str]]:
-    return normalised("email", "email", expr, key="email_key")
-
-
-EMAIL = Normalised("email", "email", key="email_key")
+def email(expr: str) -> Normalised:
+    return Normalised("email", "email", expr, key="email_key")
 
 
 @dataclass(frozen=True)
@@ -126,6 +118,11 @@ class TypedStream:
     @property
     def table(self) -> str:
         return f"typed_{self.stream}"
+
+    @property
+    def all_columns(self) -> list[tuple[str, str]]:
+        """Every typed column: the plain ones, then those of the normalised values."""
+        return list(self.columns) + [c for n in self.normalised for c in n.columns()]
 
 
 def _contact_by_id(expr: str) -> list[tuple[str, str]]:
@@ -162,8 +159,8 @@ def _event(stream: str) -> TypedStream:
 def _mailchimp_event(stream: str, key_expr: str) -> TypedStream:
     cols, join = _contact_by_email()
     cols = [("event_key", key_expr), ("campaign_id", "r.record->>'campaign_id'"), ("action", "r.record->>'action'")] \
-        + email("r.record->>'email_address'") + cols + timestamp("occurred_at", "r.record->>'timestamp'")
-    return TypedStream(stream, stream, tuple(cols), join, (EMAIL,))
+        + cols + timestamp("occurred_at", "r.record->>'timestamp'")
+    return TypedStream(stream, stream, tuple(cols), join, (email("r.record->>'email_address'"),))
 
 
 # The natural event key of Mailchimp email activity, as leadscore.sources.mailchimp.event_key builds it.
@@ -173,26 +170,23 @@ UNSUBSCRIBE_KEY = "(r.record->>'campaign_id') || ':' || (r.record->>'email_id')"
 
 STREAMS: dict[str, TypedStream] = {s.stream: s for s in [
     TypedStream("hubspot_contacts", "hubspot_contacts", tuple(
-        RECORD_ID + email("p->>'email'") + normalised("job_title", "text", "p->>'jobtitle'")
-        + [("lifecyclestage", "nullif(btrim(p->>'lifecyclestage'), '')"), ("longest_value", "quality.longest_value(p)")]
+        RECORD_ID + [("lifecyclestage", "nullif(btrim(p->>'lifecyclestage'), '')"), ("longest_value", "quality.longest_value(p)")]
         + timestamp("created_at", "coalesce(p->>'createdate', r.record->>'createdAt')")
         + timestamp("updated_at", "coalesce(p->>'lastmodifieddate', r.record->>'updatedAt')")),
-        normalised=(EMAIL, Normalised("job_title", "text"))),
+        normalised=(email("p->>'email'"), Normalised("job_title", "text", "p->>'jobtitle'"))),
     TypedStream("hubspot_companies", "hubspot_companies", tuple(
         RECORD_ID + [("name", "p->>'name'"), ("longest_value", "quality.longest_value(p)")]
-        + normalised("industry", "text", "p->>'industry'")
-        + normalised("employees", "count", "p->>'numberofemployees'")
-        + normalised("annual_revenue", "amount", "p->>'annualrevenue'")
         + timestamp("created_at", "coalesce(p->>'createdate', r.record->>'createdAt')")
         + timestamp("updated_at", "coalesce(p->>'hs_lastmodifieddate', r.record->>'updatedAt')")),
-        normalised=(Normalised("industry", "text"), Normalised("employees", "count"),
-                    Normalised("annual_revenue", "amount"))),
+        normalised=(Normalised("industry", "text", "p->>'industry'"),
+                    Normalised("employees", "count", "p->>'numberofemployees'"),
+                    Normalised("annual_revenue", "amount", "p->>'annualrevenue'"))),
     *(_engagement(s) for s in ("hubspot_calls", "hubspot_meetings", "hubspot_emails", "hubspot_notes")),
     _event("hubspot_form_submissions"),
     _event("hubspot_page_views"),
     TypedStream("mailchimp_members", "mailchimp_members", tuple(
-        RECORD_ID + email("r.record->>'email_address'") + [("status", "r.record->>'status'")]
-        + timestamp("updated_at", "r.record->>'last_changed'")), normalised=(EMAIL,)),
+        RECORD_ID + [("status", "r.record->>'status'")]
+        + timestamp("updated_at", "r.record->>'last_changed'")), normalised=(email("r.record->>'email_address'"),)),
     TypedStream("mailchimp_campaigns", "mailchimp_campaigns", tuple(
         RECORD_ID + timestamp("created_at", "r.record->>'create_time'"))),
     _mailchimp_event("mailchimp_email_activity", ACTIVITY_KEY),
@@ -208,7 +202,7 @@ def build(conn: psycopg.Connection, spec: TypedStream) -> int:
     """(Re)create quality.typed_<stream> from raw.<stream>; returns its row count."""
     raw_store.ensure_table(conn, spec.stream)
     select_list = sql.SQL(", ").join(
-        sql.SQL("{} as {}").format(sql.SQL(expr), sql.Identifier(name)) for name, expr in spec.columns)
+        sql.SQL("{} as {}").format(sql.SQL(expr), sql.Identifier(name)) for name, expr in spec.all_columns)
     table = sql.Identifier(SCHEMA, spec.table)
     conn.execute(sql.SQL("drop table if exists {}").format(table))
     cur = conn.execute(sql.SQL(
