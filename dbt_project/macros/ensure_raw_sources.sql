@@ -22,4 +22,8 @@
         stream text not null, record_id text not null, expectation text not null,
         reason text not null, run_id text not null, primary key (stream, record_id, expectation)
     );
+    create table if not exists quality.normalised_values (
+        stream text not null, record_id text not null, field text not null, value text,
+        primary key (stream, record_id, field)
+    );
 {% endmacro %}

@@ -48,6 +48,25 @@
         end, '?', 1), '#', 1))
 {%- endmacro %}
 
+{#- The row's value as the quality step normalised it (leadscore.quality.normalise, stored in
+    quality.normalised_values by leadscore.quality.typed), else `fallback`. The quality step
+    stores every value it changed or nulled (value-level quarantine), so a value without a
+    row there was already in normal form, and `fallback` (the plain parse) keeps it as it is.
+    Email, job title, industry, head count and revenue are normalised in that one place (Python:
+    BOM/zero-width/NBSP, NFC, IDN → punycode, EU number formats), never again in SQL here.
+    Needs normalised_joins() for the same field in the FROM clause. -#}
+{% macro normalised(field, fallback, cast='') -%}
+    (case when nv_{{ field }}.record_id is not null then nv_{{ field }}.value{{ cast }} else {{ fallback }} end)
+{%- endmacro %}
+
+{% macro normalised_joins(stream, fields, id_expr='source.id') -%}
+    {%- for field in fields %}
+    left join {{ source('quality', 'normalised_values') }} as nv_{{ field }}
+        on nv_{{ field }}.stream = '{{ stream }}' and nv_{{ field }}.field = '{{ field }}'
+        and nv_{{ field }}.record_id = {{ id_expr }}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- Trimmed, lower-cased email; null when it is not shaped like an address. -#}
 {% macro clean_email(expr) -%}
     (case

@@ -60,6 +60,16 @@ create table if not exists quality.quarantine (
     raw_value text,
     quarantined_at timestamptz not null default now()
 );
+-- 'record': the row is kept out of scoring; 'value': only that value is nulled (see quality/quarantine.py)
+alter table quality.quarantine add column if not exists level text not null default 'record';
+-- Values the quality step normalised (or nulled): dbt staging reads these before parsing raw
+create table if not exists quality.normalised_values (
+    stream text not null,
+    record_id text not null,
+    field text not null,
+    value text,
+    primary key (stream, record_id, field)
+);
 create table if not exists quality.quarantined_records (
     stream text not null,
     record_id text not null,

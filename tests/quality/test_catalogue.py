@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable
 
+import unicodedata
+
 import pytest
 from psycopg import sql
 
@@ -32,6 +34,9 @@ class Case:
     quarantined_as: str | None = None        # expected rule; None = must NOT be quarantined
     ids: list[str] | None = None             # which raw ids to check (default: all records' ids)
     raw_value: str | None = None             # expected substring of quarantine.raw_value
+    normalised: tuple[str, str | None] | None = None  # (field, value) dbt staging reads for the first id
+    level: str = "record"                    # "value": only the value is quarantined, the row stays in
+    reason: str | None = None                # expected substring of the quarantine reason
 
     def check_ids(self) -> list[str]:
         return self.ids or [r.id for r in self.records]
@@ -72,19 +77,62 @@ ROW_CATALOGUE = [
     Case("SQL-injection-looking name (valid, stored verbatim)", "hubspot_contacts",
          [f.contact("k20", firstname=INJECTION)]),
     Case("padded and unicode emails (valid)", "hubspot_contacts",
-         [f.contact("k21", "  ada@example.org "), f.contact("k22", "josé@exämple.com")]),
+         [f.contact("k21", "  ada@example.org "), f.contact("k22", "josé@exämple.com")],
+         normalised=("email", "ada@example.org")),
+    Case("IDN domain in Unicode form (valid, stored as punycode)", "hubspot_contacts",
+         [f.contact("k25", "José@Exämple.com")], normalised=("email", "josé@xn--exmple-cua.com")),
+    Case("Unicode local part in NFD (valid, stored NFC)", "hubspot_contacts",
+         [f.contact("k26", unicodedata.normalize("NFD", "zoë@example.com"))], normalised=("email", "zoë@example.com")),
+    Case("BOM before the email (valid, stripped)", "hubspot_contacts", [f.contact("k27", "\ufeffbom@example.com")],
+         normalised=("email", "bom@example.com")),
+    Case("zero-width space after the email (valid, stripped)", "hubspot_contacts",
+         [f.contact("k28", "zw@example.com\u200b")], normalised=("email", "zw@example.com")),
+    Case("NBSP around the email (valid, stripped)", "hubspot_contacts",
+         [f.contact("k29", "\u00a0nbsp@Example.com\u00a0")], normalised=("email", "nbsp@example.com")),
+    Case("email GX accepted but dbt could not clean (quarantined with the reason)", "hubspot_contacts",
+         [f.contact("k30", "ada@exa_mple.com")], "email_valid", raw_value="ada@exa_mple.com", reason="malformed"),
+    Case("invalid internationalised domain", "hubspot_contacts", [f.contact("k31", "ada@☃.com")], "email_valid",
+         reason="internationalised domain"),
+    Case("job title in decomposed Unicode (NFD → NFC)", "hubspot_contacts",
+         [f.contact("k32", jobtitle=unicodedata.normalize("NFD", "Ředitel obchodu"))],
+         normalised=("job_title", "Ředitel obchodu")),
+    Case("mailchimp member with a BOM (valid, stripped)", "mailchimp_members",
+         [f.member("mm3", "\ufeffLead4@example.com")], normalised=("email", "lead4@example.com")),
+    Case("email event whose address carries a zero-width space (resolved to its contact)",
+         "mailchimp_email_activity", [f.activity("ma5", "lead5@example.com\u200b")],
+         normalised=("email", "lead5@example.com")),
     Case("archived contact with a bad email (not scored, not validated)", "hubspot_contacts",
          [f.contact("k23", "broken", archived=True)]),
     Case("employees with thousands separator (valid)", "hubspot_companies",
          [f.company("c1", numberofemployees="1,000"), f.company("c2", numberofemployees="1 000")]),
     Case("negative employee count", "hubspot_companies", [f.company("c3", numberofemployees="-5")], "employees_valid",
-         raw_value="-5"),
+         raw_value="-5", level="value", normalised=("employees", None)),
     Case("text where the employee count belongs", "hubspot_companies", [f.company("c4", numberofemployees="abc")],
-         "employees_valid", raw_value="abc"),
+         "employees_valid", raw_value="abc", level="value", reason="'abc' is not a head count"),
     Case("absurd employee count", "hubspot_companies", [f.company("c5", numberofemployees="999999999999")],
-         "employees_valid"),
-    Case("text where revenue belongs", "hubspot_companies", [f.company("c6", annualrevenue="ten million")],
-         "annual_revenue_valid"),
+         "employees_valid", level="value", normalised=("employees", None)),
+    Case("text where revenue belongs (the value is quarantined, the company stays)", "hubspot_companies",
+         [f.company("c6", annualrevenue="ten million")], "annual_revenue_valid", level="value",
+         normalised=("annual_revenue", None)),
+    Case("EU thousands separator: 1.200 employees", "hubspot_companies", [f.company("c7", numberofemployees="1.200")],
+         normalised=("employees", "1200")),
+    Case("NBSP thousands separator: 1 200 employees", "hubspot_companies",
+         [f.company("c8", numberofemployees="1\u00a0200")], normalised=("employees", "1200")),
+    Case("US thousands separator: 1,200 employees", "hubspot_companies", [f.company("c9", numberofemployees="1,200")],
+         normalised=("employees", "1200")),
+    Case("1.2k employees", "hubspot_companies", [f.company("c10", numberofemployees="1.2k")],
+         normalised=("employees", "1200")),
+    Case("12.5 employees (a head count is an integer)", "hubspot_companies",
+         [f.company("c11", numberofemployees="12.5")], "employees_valid", level="value",
+         reason="a head count is an integer", normalised=("employees", None)),
+    Case("1,2 employees (EU decimal comma: not a head count)", "hubspot_companies",
+         [f.company("c12", numberofemployees="1,2")], "employees_valid", level="value", normalised=("employees", None)),
+    Case("revenue with currency and suffix: €1,2 M", "hubspot_companies", [f.company("c13", annualrevenue="€1,2 M")],
+         normalised=("annual_revenue", "1200000")),
+    Case("revenue with suffix and code: 1.2M USD", "hubspot_companies", [f.company("c14", annualrevenue="1.2M USD")],
+         normalised=("annual_revenue", "1200000")),
+    Case("industry in NFD (stored NFC)", "hubspot_companies",
+         [f.company("c15", industry=unicodedata.normalize("NFD", "Výroba"))], normalised=("industry", "Výroba")),
     Case("call without an associated contact", "hubspot_calls", [f.engagement("x1", [])], "contact_resolvable"),
     Case("call for an unknown contact", "hubspot_calls", [f.engagement("x2", ["no-such-contact"])], "contact_resolvable",
          raw_value="no-such-contact"),
@@ -142,19 +190,38 @@ def catalogue_run(wh):
         yield report, quarantined(conn), conn
 
 
+def _details(conn, case: Case, record_id: str) -> tuple[set[str], list[str], list[tuple[str, str | None]]]:
+    """(rules in the current record-level set, quarantine reasons, normalised_values rows) of one row."""
+    current = {r for (r,) in conn.execute("select expectation from quality.quarantined_records "
+                                          "where stream = %s and record_id = %s", (case.stream, record_id))}
+    reasons = [r for (r,) in conn.execute("select reason from quality.quarantine where stream = %s and record_id = %s",
+                                          (case.stream, record_id))]
+    values = conn.execute("select field, value from quality.normalised_values where stream = %s and record_id = %s",
+                          (case.stream, record_id)).fetchall()
+    return current, reasons, values
+
+
 @pytest.mark.parametrize("case", ROW_CATALOGUE, ids=lambda c: c.kind)
 def test_row_level_bad_input(catalogue_run, case: Case):
-    _, rows, _ = catalogue_run
+    _, rows, conn = catalogue_run
     for record_id in case.check_ids():
         found = rows.get((case.stream, record_id), [])
+        current, reasons, values = _details(conn, case, record_id)
         if case.quarantined_as is None:
             assert found == [], f"{case.kind}: valid row {record_id} was quarantined: {found}"
         else:
             rules = [rule for rule, _ in found]
             assert case.quarantined_as in rules, f"{case.kind}: {record_id} quarantined as {rules}"
             if case.raw_value is not None:
-                values = [raw for rule, raw in found if rule == case.quarantined_as]
-                assert any(case.raw_value in (v or "") for v in values), values
+                values_seen = [raw for rule, raw in found if rule == case.quarantined_as]
+                assert any(case.raw_value in (v or "") for v in values_seen), values_seen
+            # a value-level failure nulls the value and keeps the record; a record-level one keeps it out
+            assert (case.quarantined_as in current) == (case.level == "record"), (case.kind, current)
+            if case.reason is not None:
+                assert any(case.reason in r for r in reasons), reasons
+    if case.normalised is not None:
+        values = _details(conn, case, case.check_ids()[0])[2]
+        assert case.normalised in values, f"{case.kind}: dbt staging would read {values}"
 
 
 def test_catalogue_is_big_enough():
@@ -173,7 +240,19 @@ def test_catalogue_run_reports_and_keeps_values_verbatim(catalogue_run):
     assert newest == ("new@example.com",)
     current = conn.execute("select count(*) from quality.quarantined_records").fetchone()[0]
     assert current == conn.execute("select count(*) from (select distinct stream, record_id, expectation "
-                                   "from quality.quarantine where run_id = 'catalogue') q").fetchone()[0]
+                                   "from quality.quarantine where run_id = 'catalogue' and level = 'record') q"
+                                   ).fetchone()[0]
+
+
+def test_value_level_quarantine_is_no_lost_row(catalogue_run):
+    """loaded = scored + quarantined per stream: companies with only a bad value count as scored."""
+    report, rows, conn = catalogue_run
+    companies = report.reconciliation["hubspot_companies"]
+    value_only = {rid for (s, rid), found in rows.items() if s == "hubspot_companies"}
+    assert value_only, "the catalogue has companies with bad values"
+    assert companies["quarantined"] == 0 and companies["passed"] == companies["loaded"]
+    assert all(r["balanced"] for r in report.reconciliation.values()), report.reconciliation
+    assert report.streams["hubspot_companies"].quarantined == 0
 
 
 # ---- batch- and output-level kinds: each needs a clean before/after pair of runs ----------------------------

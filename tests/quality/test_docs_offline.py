@@ -50,12 +50,13 @@ def loads_resource(tag: str, rel: str) -> bool:
 
 @pytest.fixture(scope="module")
 def site(wh) -> Path:
-    """Inputs (one email is a script tag) and outputs validated by two runners, as in a DAG run."""
+    """Inputs (one over-long email holds a script tag, so GX samples it) and outputs validated by
+    two runners, as in a DAG run."""
     with warehouse.connect() as conn:
         reset(conn)
         data = f.baseline(50)
         load(conn, {s: data[s] for s in STREAMS})
-        load(conn, {"hubspot_contacts": [f.contact("evil", PAYLOAD)]})
+        load(conn, {"hubspot_contacts": [f.contact("evil", PAYLOAD + "@" + "x" * 250 + ".example")]})
         write_scores(conn, scores(100))
     validate_inputs("docs-run", streams=STREAMS, force=True)
     validate_outputs("docs-run", force=True, staging=False)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from leadscore import settings, warehouse
+from leadscore.quality import typed
 from leadscore.scoring.dbt import run_dbt
 
 from tests.scoring.fixtures import AS_OF, scenario_dataset
@@ -56,6 +57,8 @@ def scored(scoring_home):
         data.land(conn)
         conn.execute("""insert into quality.quarantined_records (stream, record_id, expectation, reason, run_id)
                         values ('hubspot_contacts', 'quar', 'expect_valid_email', 'test', 'test')""")
+    # the quality step's typed layer normalises emails, titles and numbers for staging, as in a run
+    typed.build_all(warehouse.params(), list(typed.STREAMS.values()))
     run_dbt(["build"], as_of=AS_OF.isoformat())
     return warehouse.connect
 

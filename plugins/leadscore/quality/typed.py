@@ -5,6 +5,11 @@ table (`quality.typed_<stream>`) instead of re-parsing JSONB in every query keep
 at a small multiple of one table scan. Unparseable values do not raise here: timestamps
 become '-infinity' and numbers 'NaN', so the range expectations flag them as bad rows.
 
+Emails, job titles, industries and firmographic numbers are normalised by
+leadscore.quality.normalise: values already in normal form are recognised here in SQL (its
+FAST_PATH), the rest go through Python once, and what that changed is stored in
+`quality.normalised_values` for dbt staging to read (one definition for GX and dbt).
+
 Only live rows are validated (archived CRM records are never scored).
 """
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Callable
 import psycopg
 from psycopg import sql
 
+from leadscore.quality import normalise
 from leadscore.sources import raw_store
 
 SCHEMA = "quality"
@@ -36,15 +42,6 @@ $$;
 create or replace function quality.try_epoch(v text) returns float8
 language sql stable parallel safe as $$
     select extract(epoch from quality.try_ts(v))::float8
-$$;
-create or replace function quality.try_num(v text) returns numeric
-language sql immutable parallel safe as $$
-    select case
-        when v is null or btrim(v) = '' then null
-        when regexp_replace(v, '[[:space:],\u00a0\u202f]', '', 'g') ~ '^[-+]?\d{1,30}(\.\d{1,10})?$'
-            then regexp_replace(v, '[[:space:],\u00a0\u202f]', '', 'g')::numeric
-        else 'NaN'::numeric
-    end
 $$;
 create or replace function quality.props(record jsonb) returns jsonb
 language sql immutable parallel safe as $$
@@ -79,12 +76,33 @@ def timestamp(name: str, expr: str) -> list[tuple[str, str]]:
     return [(f"{name}_raw", expr), (f"{name}_epoch", f"quality.try_epoch({expr})")]
 
 
-def email(expr: str) -> list[tuple[str, str]]:
-    return [("email", f"nullif(btrim({expr}), '')"), ("email_key", f"lower(nullif(btrim({expr}), ''))")]
+@dataclass(frozen=True)
+class Normalised:
+    """A value cleaned by leadscore.quality.normalise (`kind`) from the SQL expression `expr`.
+
+    Typed columns: `<field>_raw` (the source text), `<field>` (the clean value; on the fast path
+    taken as it is in SQL, else filled by `normalise_stream`), `<field>_problem` (why it could
+    not be normalised, else null) and optionally `key` (the clean value or null: a lookup key).
+    """
+
+    field: str
+    kind: str
+    expr: str
+    key: str | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("count", "amount")
+
+    def columns(self) -> list[tuple[str, str]]:
+        pattern = "'" + normalise.FAST_PATH[self.kind].replace("'", "''") + "'"
+        fast = f"case when {self.expr} ~ {pattern} then ({self.expr}){'::numeric' if self.numeric else ''} end"
+        cols = [(f"{self.field}_raw", self.expr), (self.field, fast), (f"{self.field}_problem", "null::text")]
+        return cols + ([(self.key, fast)] if self.key else [])
 
 
-def number(name: str, expr: str) -> list[tuple[str, str]]:
-    return [(f"{name}_raw", expr), (name, f"quality.try_num({expr})")]
+def email(expr: str) -> Normalised:
+    return Normalised("email", "email", expr, key="email_key")
 
 
 @dataclass(frozen=True)
@@ -95,10 +113,16 @@ class TypedStream:
     suite: str                      # suite JSON file stem in expectations/
     columns: tuple[tuple[str, str], ...]
     joins: str = ""                 # extra FROM clauses (static SQL; may reference r and p)
+    normalised: tuple[Normalised, ...] = ()
 
     @property
     def table(self) -> str:
         return f"typed_{self.stream}"
+
+    @property
+    def all_columns(self) -> list[tuple[str, str]]:
+        """Every typed column: the plain ones, then those of the normalised values."""
+        return list(self.columns) + [c for n in self.normalised for c in n.columns()]
 
 
 def _contact_by_id(expr: str) -> list[tuple[str, str]]:
@@ -135,8 +159,8 @@ def _event(stream: str) -> TypedStream:
 def _mailchimp_event(stream: str, key_expr: str) -> TypedStream:
     cols, join = _contact_by_email()
     cols = [("event_key", key_expr), ("campaign_id", "r.record->>'campaign_id'"), ("action", "r.record->>'action'")] \
-        + email("r.record->>'email_address'") + cols + timestamp("occurred_at", "r.record->>'timestamp'")
-    return TypedStream(stream, stream, tuple(cols), join)
+        + cols + timestamp("occurred_at", "r.record->>'timestamp'")
+    return TypedStream(stream, stream, tuple(cols), join, (email("r.record->>'email_address'"),))
 
 
 # The natural event key of Mailchimp email activity, as leadscore.sources.mailchimp.event_key builds it.
@@ -146,21 +170,23 @@ UNSUBSCRIBE_KEY = "(r.record->>'campaign_id') || ':' || (r.record->>'email_id')"
 
 STREAMS: dict[str, TypedStream] = {s.stream: s for s in [
     TypedStream("hubspot_contacts", "hubspot_contacts", tuple(
-        RECORD_ID + email("p->>'email'")
-        + [("lifecyclestage", "nullif(btrim(p->>'lifecyclestage'), '')"), ("longest_value", "quality.longest_value(p)")]
+        RECORD_ID + [("lifecyclestage", "nullif(btrim(p->>'lifecyclestage'), '')"), ("longest_value", "quality.longest_value(p)")]
         + timestamp("created_at", "coalesce(p->>'createdate', r.record->>'createdAt')")
-        + timestamp("updated_at", "coalesce(p->>'lastmodifieddate', r.record->>'updatedAt')"))),
+        + timestamp("updated_at", "coalesce(p->>'lastmodifieddate', r.record->>'updatedAt')")),
+        normalised=(email("p->>'email'"), Normalised("job_title", "text", "p->>'jobtitle'"))),
     TypedStream("hubspot_companies", "hubspot_companies", tuple(
         RECORD_ID + [("name", "p->>'name'"), ("longest_value", "quality.longest_value(p)")]
-        + number("employees", "p->>'numberofemployees'") + number("annual_revenue", "p->>'annualrevenue'")
         + timestamp("created_at", "coalesce(p->>'createdate', r.record->>'createdAt')")
-        + timestamp("updated_at", "coalesce(p->>'hs_lastmodifieddate', r.record->>'updatedAt')"))),
+        + timestamp("updated_at", "coalesce(p->>'hs_lastmodifieddate', r.record->>'updatedAt')")),
+        normalised=(Normalised("industry", "text", "p->>'industry'"),
+                    Normalised("employees", "count", "p->>'numberofemployees'"),
+                    Normalised("annual_revenue", "amount", "p->>'annualrevenue'"))),
     *(_engagement(s) for s in ("hubspot_calls", "hubspot_meetings", "hubspot_emails", "hubspot_notes")),
     _event("hubspot_form_submissions"),
     _event("hubspot_page_views"),
     TypedStream("mailchimp_members", "mailchimp_members", tuple(
-        RECORD_ID + email("r.record->>'email_address'") + [("status", "r.record->>'status'")]
-        + timestamp("updated_at", "r.record->>'last_changed'"))),
+        RECORD_ID + [("status", "r.record->>'status'")]
+        + timestamp("updated_at", "r.record->>'last_changed'")), normalised=(email("r.record->>'email_address'"),)),
     TypedStream("mailchimp_campaigns", "mailchimp_campaigns", tuple(
         RECORD_ID + timestamp("created_at", "r.record->>'create_time'"))),
     _mailchimp_event("mailchimp_email_activity", ACTIVITY_KEY),
@@ -176,7 +202,7 @@ def build(conn: psycopg.Connection, spec: TypedStream) -> int:
     """(Re)create quality.typed_<stream> from raw.<stream>; returns its row count."""
     raw_store.ensure_table(conn, spec.stream)
     select_list = sql.SQL(", ").join(
-        sql.SQL("{} as {}").format(sql.SQL(expr), sql.Identifier(name)) for name, expr in spec.columns)
+        sql.SQL("{} as {}").format(sql.SQL(expr), sql.Identifier(name)) for name, expr in spec.all_columns)
     table = sql.Identifier(SCHEMA, spec.table)
     conn.execute(sql.SQL("drop table if exists {}").format(table))
     cur = conn.execute(sql.SQL(
@@ -189,7 +215,67 @@ def build(conn: psycopg.Connection, spec: TypedStream) -> int:
         where not r.is_deleted
         """
     ).format(table=table, columns=select_list, raw=raw_store.table_name(spec.stream), joins=sql.SQL(spec.joins)))
-    return cur.rowcount
+    rows = cur.rowcount
+    normalise_stream(conn, spec)
+    return rows
+
+
+def _typed_value(n: Normalised, raw: str, clean: normalise.Clean) -> str | None:
+    """What the typed column holds: the clean value, or on a problem NaN (numbers, which the
+    range checks reject) or the visible text (emails, so length checks still see it)."""
+    if clean.problem is None:
+        return clean.value
+    return "NaN" if n.numeric else normalise.text(raw)
+
+
+def normalise_stream(conn: psycopg.Connection, spec: TypedStream) -> int:
+    """Normalise in Python the values the fast path left null; record them for dbt staging.
+
+    Replaces the stream's rows in quality.normalised_values; returns how many values it wrote.
+    """
+    conn.execute("delete from quality.normalised_values where stream = %s", (spec.stream,))
+    table = sql.Identifier(SCHEMA, spec.table)
+    written = 0
+    for n in spec.normalised:
+        field, raw_col = sql.Identifier(n.field), sql.Identifier(f"{n.field}_raw")
+        todo = conn.execute(sql.SQL("select id, {raw} from {t} where {raw} is not null and {f} is null").format(
+            raw=raw_col, t=table, f=field)).fetchall()
+        if not todo:
+            continue
+        conn.execute("create temp table if not exists normalised_tmp "
+                     "(id text, value text, typed text, problem text)")
+        conn.execute("truncate normalised_tmp")
+        with conn.cursor().copy("copy normalised_tmp (id, value, typed, problem) from stdin") as copy:
+            for record_id, raw in todo:
+                clean = normalise.clean(n.kind, raw)
+                copy.write_row((record_id, clean.value, _typed_value(n, raw, clean), clean.problem))
+        key = sql.SQL(", {} = n.value").format(sql.Identifier(n.key)) if n.key else sql.SQL("")
+        conn.execute(sql.SQL(
+            "update {t} t set {f} = n.typed::{type}, {problem} = n.problem{key} from normalised_tmp n where t.id = n.id"
+        ).format(t=table, f=field, type=sql.SQL("numeric" if n.numeric else "text"),
+                 problem=sql.Identifier(f"{n.field}_problem"), key=key))
+        written += conn.execute(
+            "insert into quality.normalised_values (stream, record_id, field, value) "
+            "select %s, id, %s, value from normalised_tmp where problem is null "
+            "on conflict (stream, record_id, field) do update set value = excluded.value",
+            (spec.stream, n.field)).rowcount
+    return written
+
+
+EMAIL_STREAMS = ("mailchimp_email_activity", "mailchimp_unsubscribes")
+
+
+def resolve_normalised_emails(conn: psycopg.Connection, streams: list[str]) -> None:
+    """Email events the raw-text join left unresolved are looked up again by normalised email
+    (a BOM or an IDN domain on either side must not make a contact's activity unmatched)."""
+    for stream in streams:
+        conn.execute(sql.SQL(
+            """
+            update {t} t set contact_resolved = true
+            where not t.contact_resolved and t.email_key is not null
+              and t.email_key in (select c.email_key from {contacts} c where c.email_key is not null)
+            """).format(t=sql.Identifier(SCHEMA, STREAMS[stream].table),
+                        contacts=sql.Identifier(SCHEMA, STREAMS["hubspot_contacts"].table)))
 
 
 def build_all(p, specs: list[TypedStream], workers: int | None = None) -> dict[str, int]:
@@ -210,4 +296,8 @@ def build_all(p, specs: list[TypedStream], workers: int | None = None) -> dict[s
         sizes = {s.stream: conn.execute("select pg_relation_size(%s)", (f"raw.{s.stream}",)).fetchone()[0] for s in specs}
     ordered = sorted(specs, key=lambda s: -sizes[s.stream])
     with ThreadPoolExecutor(max_workers=workers or max(1, min(4, os.cpu_count() or 1))) as pool:
-        return dict(pool.map(one, ordered))
+        built = dict(pool.map(one, ordered))
+    if "hubspot_contacts" in built:
+        with warehouse.connect(p=p) as conn:
+            resolve_normalised_emails(conn, [s for s in EMAIL_STREAMS if s in built])
+    return built

@@ -10,12 +10,13 @@ renamed as (
         -- attributes
         {{ clean_text("source.record -> 'properties' ->> 'name'") }} as company_name,
         lower(regexp_replace({{ clean_text("source.record -> 'properties' ->> 'domain'") }}, '^(https?://)?(www\.)?', '')) as company_domain,
-        lower({{ clean_text("source.record -> 'properties' ->> 'industry'") }}) as industry,
+        lower({{ normalised('industry', clean_text("source.record -> 'properties' ->> 'industry'")) }}) as industry,
         {{ clean_text("source.record -> 'properties' ->> 'country'") }} as country,
 
-        -- numerics (text with separators; garbage → null)
-        {{ parse_number("source.record -> 'properties' ->> 'numberofemployees'") }} as employees,
-        {{ parse_number("source.record -> 'properties' ->> 'annualrevenue'") }} as annual_revenue,
+        -- numerics: EU/US separators, suffixes and currencies parsed by the quality step;
+        -- a value it quarantined is null here while the company stays
+        {{ normalised('employees', parse_number("source.record -> 'properties' ->> 'numberofemployees'"), '::numeric') }} as employees,
+        {{ normalised('annual_revenue', parse_number("source.record -> 'properties' ->> 'annualrevenue'"), '::numeric') }} as annual_revenue,
 
         -- timestamps
         coalesce(
@@ -32,6 +33,7 @@ renamed as (
         source._extracted_at as extracted_at
 
     from source
+    {{- normalised_joins('hubspot_companies', ['industry', 'employees', 'annual_revenue']) }}
     where {{ not_quarantined('hubspot_companies') }}
 )
 

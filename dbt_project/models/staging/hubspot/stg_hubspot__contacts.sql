@@ -13,11 +13,11 @@ renamed as (
         ) as merged_contact_ids,
 
         -- person
-        {{ clean_email("source.record -> 'properties' ->> 'email'") }} as email,
+        {{ normalised('email', clean_email("source.record -> 'properties' ->> 'email'")) }} as email,
         {{ clean_text("source.record -> 'properties' ->> 'email'") }} as email_raw,
         {{ clean_text("source.record -> 'properties' ->> 'firstname'") }} as first_name,
         {{ clean_text("source.record -> 'properties' ->> 'lastname'") }} as last_name,
-        {{ clean_text("source.record -> 'properties' ->> 'jobtitle'") }} as job_title,
+        {{ normalised('job_title', clean_text("source.record -> 'properties' ->> 'jobtitle'")) }} as job_title,
         {{ clean_text("source.record -> 'properties' ->> 'company'") }} as company_name,
         {{ clean_text("source.record -> 'properties' ->> 'country'") }} as country,
         {{ clean_text("source.record -> 'properties' ->> 'phone'") }} as phone,
@@ -50,6 +50,7 @@ renamed as (
         source._extracted_at as extracted_at
 
     from source
+    {{- normalised_joins('hubspot_contacts', ['email', 'job_title']) }}
     where {{ not_quarantined('hubspot_contacts') }}
 )
 

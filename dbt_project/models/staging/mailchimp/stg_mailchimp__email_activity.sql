@@ -11,7 +11,7 @@ renamed as (
         nullif(source.record ->> 'email_id', '') as member_id,
 
         -- activity
-        {{ clean_email("source.record ->> 'email_address'") }} as email,
+        {{ normalised('email', clean_email("source.record ->> 'email_address'")) }} as email,
         lower({{ clean_text("source.record ->> 'action'") }}) as action,
         lower({{ clean_text("source.record ->> 'type'") }}) as bounce_type,
         {{ clean_text("source.record ->> 'url'") }} as url,
@@ -21,6 +21,7 @@ renamed as (
         source._extracted_at as extracted_at
 
     from source
+    {{- normalised_joins('mailchimp_email_activity', ['email']) }}
     where {{ not_quarantined('mailchimp_email_activity') }}
 )
 

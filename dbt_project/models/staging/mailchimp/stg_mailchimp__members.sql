@@ -9,7 +9,7 @@ renamed as (
         nullif(source.record ->> 'list_id', '') as list_id,
 
         -- person
-        {{ clean_email("source.record ->> 'email_address'") }} as email,
+        {{ normalised('email', clean_email("source.record ->> 'email_address'")) }} as email,
         {{ clean_text("source.record -> 'merge_fields' ->> 'FNAME'") }} as first_name,
         {{ clean_text("source.record -> 'merge_fields' ->> 'LNAME'") }} as last_name,
         lower({{ clean_text("source.record ->> 'status'") }}) as status,
@@ -19,6 +19,7 @@ renamed as (
         {{ parse_timestamp("source.record ->> 'last_changed'") }} as last_changed_at
 
     from source
+    {{- normalised_joins('mailchimp_members', ['email']) }}
     where {{ not_quarantined('mailchimp_members') }}
 )
 

@@ -11,7 +11,7 @@ renamed as (
         nullif(source.record ->> 'email_id', '') as member_id,
 
         -- attributes
-        {{ clean_email("source.record ->> 'email_address'") }} as email,
+        {{ normalised('email', clean_email("source.record ->> 'email_address'")) }} as email,
         {{ clean_text("source.record ->> 'reason'") }} as reason,
 
         -- timestamps
@@ -19,6 +19,7 @@ renamed as (
         source._extracted_at as extracted_at
 
     from source
+    {{- normalised_joins('mailchimp_unsubscribes', ['email']) }}
     where {{ not_quarantined('mailchimp_unsubscribes') }}
 )
 
