@@ -14,7 +14,7 @@ import pytest
 
 from leadscore import warehouse
 from leadscore.quality import validate_inputs
-from leadscore.quality.reconcile import default_staging, reconcile
+from leadscore.quality.reconcile import reconcile
 from leadscore.scoring.dbt import run_dbt
 
 from tests.scoring.fixtures import AS_OF, Dataset
@@ -118,10 +118,9 @@ def test_a_bad_company_value_is_quarantined_not_the_company(scored_norm):
 
 
 def test_loaded_equals_scored_plus_quarantined_with_value_quarantines(scored_norm):
-    """Against the real staging views (their id columns named here): value quarantines lose no row."""
+    """Against the real staging views (reconcile.STAGING): value quarantines lose no row."""
     _, conn = scored_norm
-    recon = {s: reconcile(conn, [s], staging={s: default_staging(s)}, id_column=col)[s]
-             for s, col in (("hubspot_contacts", "contact_id"), ("hubspot_companies", "company_id"))}
+    recon = reconcile(conn, ["hubspot_contacts", "hubspot_companies"])
     assert all(r.checked and r.balanced for r in recon.values()), [r.line() for r in recon.values()]
     companies, contacts = recon["hubspot_companies"], recon["hubspot_contacts"]
     assert (companies.loaded, companies.passed, companies.quarantined) == (2, 2, 0)
