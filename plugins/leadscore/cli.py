@@ -192,7 +192,7 @@ def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Syn
     docs = settings.home() / "data_docs" / "index.html"
     if docs.exists():
         _say("Data Docs", docs)
-    console.print("Next: `make airflow` opens the Airflow UI on this home (http://localhost:8080); "
+    console.print("Next: `make airflow` runs the scheduler on this home (UI on http://127.0.0.1:8080); "
                   "`leadscore psql` queries the warehouse (try: select * from marts.lead_scores limit 10;); "
                   "`leadscore explain EMAIL` shows one lead's score breakdown.", markup=False)
 
