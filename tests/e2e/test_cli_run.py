@@ -8,7 +8,6 @@ import sys
 
 import pytest
 
-from leadscore import settings
 from leadscore.synthetic import generate
 
 pytestmark = pytest.mark.e2e
@@ -16,26 +15,36 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def failed_demo(tmp_path_factory):
-    """A demo whose input gate trips (no quarantined row allowed): it stops after validate_inputs."""
+    """A demo whose input gate trips (no quarantined row allowed): it stops after validate_inputs.
+
+    It runs in a home of its own: its raw data in the session's warehouse would be another
+    dataset's "volume swing" for the e2e tests that run after it."""
     dataset = tmp_path_factory.mktemp("cli-run-dataset")
+    home = tmp_path_factory.mktemp("cli-run-home")
     generate(contacts=300, seed=3, out_dir=dataset)
-    env = {**os.environ, "COLUMNS": "100", "LEADSCORE_QUALITY_MAX_INVALID_SHARE_PCT": "0"}
-    return subprocess.run([sys.executable, "-m", "leadscore", "demo", "--dataset", str(dataset), "--port", "0"],
-                          capture_output=True, text=True, env=env, timeout=900)
+    env = {**os.environ, "COLUMNS": "100", "LEADSCORE_QUALITY_MAX_INVALID_SHARE_PCT": "0",
+           "LEADSCORE_HOME": str(home), "AIRFLOW_HOME": str(home / "airflow")}
+    try:
+        yield home, subprocess.run([sys.executable, "-m", "leadscore", "demo", "--dataset", str(dataset), "--port", "0"],
+                                   capture_output=True, text=True, env=env, timeout=900)
+    finally:
+        subprocess.run([sys.executable, "-m", "leadscore", "warehouse", "stop"], env=env, capture_output=True)
 
 
 def test_progress_lines_not_logs(failed_demo):
+    home, failed_demo = failed_demo
     out = failed_demo.stdout
     assert "✓ prepare_warehouse" in out and "✓ extract_hubspot_contacts" in out and "records" in out
     assert "✗ validate_inputs failed" in out
     for noise in ("Running with dbt", '"resource_type"', "[info", "[warning", "DAG TEST"):
         assert noise not in out + failed_demo.stderr, noise
     assert len(out.splitlines()) < 30
-    log = (settings.home() / "logs" / "last-run.log").read_text()
+    log = (home / "logs" / "last-run.log").read_text()
     assert "QualityGateError" in log and "[DAG TEST] starting task_id=validate_inputs" in log
 
 
 def test_a_failed_run_names_the_root_failure_and_counts_the_rest(failed_demo):
+    _, failed_demo = failed_demo
     assert failed_demo.returncode == 1
     lines = failed_demo.stderr.strip().splitlines()
     assert len(lines) == 1, failed_demo.stderr
