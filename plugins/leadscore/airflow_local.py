@@ -112,9 +112,12 @@ class LocalAirflow:
         return self.log_dir / f"{component}.log"
 
     def start(self) -> "LocalAirflow":
-        from leadscore.airflow_runner import prepare
-
-        prepare()
+        # in the services' own environment (their home, their metadata DB), not this process's
+        proc = subprocess.run([sys.executable, "-m", "leadscore", "airflow", "prepare"], env=self.env,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise LeadscoreError(f"leadscore airflow prepare failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}",
+                                 "run `leadscore airflow prepare` to see the whole error")
         for name in self.components:
             out = open(self.log_path(name), "ab")
             args = [sys.executable, "-m", "leadscore.airflow_local", name]

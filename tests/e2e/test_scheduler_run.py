@@ -24,7 +24,21 @@ AS_OF = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
+def home(tmp_path_factory):
+    """A home of its own (warehouse and Airflow metadata): the dag.test() modules' data in the
+    session's warehouse would be another dataset's volume swing for this one."""
+    path = tmp_path_factory.mktemp("scheduler-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LEADSCORE_HOME", str(path))
+        mp.setenv("AIRFLOW_HOME", str(path / "airflow"))
+        try:
+            yield path
+        finally:
+            warehouse.stop()
+
+
+@pytest.fixture(scope="module")
+def sandbox(home, tmp_path_factory):
     with served_dataset(tmp_path_factory, "scheduler-dataset", contacts=600, seed=33) as server:
         yield server
 
