@@ -105,6 +105,8 @@ class CrmSearchStream(Stream):
             }
             if after:
                 query["after"] = after
+            # the same position twice (a cursor handed back, or results that do not move last_id) is a loop
+            self.follow((last_id, after), f"{after!r} (after id {last_id})")
             body = self.client.post(self.path, query, limiter=self.ctx.options.get("search_limiter"))
             results = body.get("results", [])
             self.pages += 1
@@ -122,8 +124,6 @@ class CrmSearchStream(Stream):
                 yield Page(records, {"since_ms": min(max_seen_ms, query_started_ms)}, final=True)
                 return
             after = None if results else cursor
-            if after:
-                self.follow((last_id, after))
             yield Page(records, {"since_ms": since_ms, "last_id": last_id, "max_seen_ms": max_seen_ms,
                                  "query_started_ms": query_started_ms})
 

@@ -47,16 +47,16 @@ class Stream:
         self.pages = 0
         self._cursors: set = set()
 
-    def follow(self, cursor) -> None:
-        """Note a cursor about to be requested; one already requested in this run is a paging loop.
+    def follow(self, cursor, shown: str | None = None) -> None:
+        """Note a page position about to be requested; one already requested in this run is a loop.
 
         An API that hands a cursor back unchanged would otherwise be asked for the same page
-        forever; failing names the stream and the cursor, and no bookmark moves.
+        forever; failing names the stream and the cursor (`shown`, if the position is more than
+        a cursor), and no bookmark moves.
         """
         if cursor in self._cursors:
-            shown = cursor[-1] if isinstance(cursor, tuple) else cursor
             raise SourceError(
-                f"{self.name}: the API handed back the paging cursor {shown!r} a second time in this run "
+                f"{self.name}: the API handed back the paging cursor {shown or repr(cursor)} a second time in this run "
                 f"(after {self.pages} pages), which would loop forever; nothing past it was landed",
                 "rerun later; if it persists, the API is misbehaving (report the cursor to its support)",
             )
