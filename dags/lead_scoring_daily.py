@@ -14,8 +14,11 @@ from leadscore.orchestration import cosmos_configs
 from leadscore.settings import daily_schedule
 from leadscore.sources.extract import stream_names
 
+# Every task gets a timeout, so a hung call fails the run instead of holding a slot for days.
+# API tasks get more: a 1M-contact portal at HubSpot's search limit (4/s × 100) takes ~45 min.
+DEFAULT_ARGS = {"execution_timeout": timedelta(hours=1)}
 RETRYING = {"retries": 3, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True,
-            "max_retry_delay": timedelta(minutes=10)}
+            "max_retry_delay": timedelta(minutes=10), "execution_timeout": timedelta(hours=2)}
 
 
 @dag(
@@ -24,6 +27,7 @@ RETRYING = {"retries": 3, "retry_delay": timedelta(seconds=30), "retry_exponenti
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
+    default_args=DEFAULT_ARGS,
     tags=["leadscore"],
     params={
         "full_refresh": Param(False, type="boolean", description="Rebuild raw and the incremental scores from scratch."),

@@ -6,9 +6,12 @@ XCom), so the same code runs under the scheduler, `dag.test()` and the command l
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from typing import Iterator
 
 from leadscore import warehouse
+from leadscore.errors import SourceAuthError
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +24,23 @@ def prepare_warehouse() -> dict:
     return {"warehouse": p.safe_url}
 
 
+@contextmanager
+def no_retry_on_auth_error() -> Iterator[None]:
+    """A rejected token or scope does not heal on retry: fail the Airflow task at once, with the
+    client's one-line reason, instead of three retries that each get another 401."""
+    try:
+        yield
+    except SourceAuthError as err:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(str(err)) from None
+
+
 def extract(stream: str, run_id: str, full_refresh: bool = False) -> dict:
     from leadscore.sources.extract import run_stream
 
-    summary = run_stream(stream, run_id, full_refresh=full_refresh)
+    with no_retry_on_auth_error():
+        summary = run_stream(stream, run_id, full_refresh=full_refresh)
     result = asdict(summary)
     result["started_at"] = summary.started_at.isoformat()
     return result
@@ -50,7 +66,8 @@ def validate_outputs(run_id: str, force: bool = False) -> dict:
 def reverse_sync(run_id: str, dry_run: bool = False, force: bool = False) -> dict:
     from leadscore.sync import reverse_sync as sync
 
-    summary = sync(run_id, dry_run=dry_run, force=force)
+    with no_retry_on_auth_error():
+        summary = sync(run_id, dry_run=dry_run, force=force)
     log.info("reverse_sync: %s", summary.line())
     return {"line": summary.line(), **{k: v for k, v in asdict(summary).items() if isinstance(v, (int, float, str, bool))}}
 

@@ -62,6 +62,7 @@ create table if not exists quality.quarantine (
 );
 -- 'record': the row is kept out of scoring; 'value': only that value is nulled (see quality/quarantine.py)
 alter table quality.quarantine add column if not exists level text not null default 'record';
+alter table raw._extraction_runs add column if not exists sanitised bigint not null default 0;
 -- Values the quality step normalised (or nulled): dbt staging reads these before parsing raw
 create table if not exists quality.normalised_values (
     stream text not null,

@@ -27,3 +27,11 @@ def test_nothing_reaches_the_crm_before_both_gates():
     assert {"validate_inputs", "validate_outputs", "dbt.lead_scores_model_build"} <= upstream
     for name in stream_names():
         assert dag.get_task(f"extract_{name}").retries >= 1
+
+
+def test_every_task_has_an_execution_timeout():
+    dag = load_dag()
+    missing = [t.task_id for t in dag.tasks if t.execution_timeout is None]
+    assert not missing, missing
+    assert dag.get_task("extract_hubspot_contacts").execution_timeout.total_seconds() == 2 * 3600
+    assert dag.get_task("dbt.lead_scores_model_build").execution_timeout.total_seconds() == 3600

@@ -9,6 +9,7 @@ import pytest
 
 from leadscore import warehouse
 from leadscore.sandbox import SandboxServer
+from leadscore.sources.connect import SANDBOX_MAILCHIMP_LIST
 from leadscore.sources.extract import raw_tables, stream_names
 from leadscore.synthetic import generate
 
@@ -62,6 +63,16 @@ def clean_raw(wh):
 
 def sandbox_admin(sandbox) -> httpx.Client:
     return httpx.Client(base_url=sandbox.url, timeout=30)
+
+
+def fast_retry_connection(sandbox, monkeypatch, **extra):
+    """Both connections at the sandbox with short timeouts and back-offs (and any `extra`)."""
+    settings = {"timeout": 1.0, "backoff_base": 0.05, "max_attempts": 12, "rate_limit_backoff": 0.2, **extra}
+    monkeypatch.setenv("AIRFLOW_CONN_HUBSPOT", json.dumps(
+        {"conn_type": "http", "host": sandbox.url, "password": "sandbox-hubspot-token", "extra": settings}))
+    monkeypatch.setenv("AIRFLOW_CONN_MAILCHIMP", json.dumps(
+        {"conn_type": "http", "host": sandbox.url, "login": "x", "password": "sandbox-mailchimp-key-us1",
+         "extra": {**settings, "list_id": SANDBOX_MAILCHIMP_LIST}}))
 
 
 def raw_fingerprint() -> dict[str, str]:

@@ -13,10 +13,9 @@ import pytest
 
 from leadscore import warehouse
 from leadscore.errors import SourceAuthError
-from leadscore.sources.connect import SANDBOX_MAILCHIMP_LIST
 from leadscore.sources.extract import run_stream
 
-from .conftest import ALL_STREAMS, raw_counts, raw_fingerprint, sandbox_admin
+from .conftest import ALL_STREAMS, fast_retry_connection, raw_counts, raw_fingerprint, sandbox_admin
 
 
 def extract_all(run_id: str) -> dict:
@@ -85,15 +84,6 @@ def test_nothing_lost_when_15000_contacts_change_within_one_second(big_sandbox, 
 
 
 FAULTS = {"429": 0.05, "5xx": 0.06, "timeout": 0.03, "drop": 0.03, "malformed": 0.03}
-
-
-def fast_retry_connection(sandbox, monkeypatch, **extra):
-    settings = {"timeout": 1.0, "backoff_base": 0.05, "max_attempts": 12, "rate_limit_backoff": 0.2, **extra}
-    monkeypatch.setenv("AIRFLOW_CONN_HUBSPOT", json.dumps(
-        {"conn_type": "http", "host": sandbox.url, "password": "sandbox-hubspot-token", "extra": settings}))
-    monkeypatch.setenv("AIRFLOW_CONN_MAILCHIMP", json.dumps(
-        {"conn_type": "http", "host": sandbox.url, "login": "x", "password": "sandbox-mailchimp-key-us1",
-         "extra": {**settings, "list_id": SANDBOX_MAILCHIMP_LIST}}))
 
 
 def test_faults_on_twenty_percent_of_requests_converge_to_the_same_raw_state(sandbox, clean_raw, monkeypatch):

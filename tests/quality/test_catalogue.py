@@ -172,6 +172,11 @@ ROW_CATALOGUE = [
          "contact_resolvable"),
     Case("campaign created before 2000", "mailchimp_campaigns", [f.campaign("C9", "1999-12-31T23:00:00Z")],
          "created_at_valid"),
+    # landing-level: Postgres cannot store these, raw_store strips them (one bad byte fails no batch)
+    Case("NUL byte in a property (stripped at landing, valid)", "hubspot_contacts",
+         [f.contact("k40", firstname="Ada\u0000", company="Analytical\u0000Engines")]),
+    Case("lone surrogate in a property (stripped at landing, valid)", "hubspot_contacts",
+         [f.contact("k41", lastname="Love\ud800lace")]),
 ]
 
 

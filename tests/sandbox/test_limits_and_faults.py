@@ -141,3 +141,29 @@ def test_request_counters(hs: httpx.Client, mc: httpx.Client, admin: httpx.Clien
     assert body["total"] == 5
     admin.delete("/requests").raise_for_status()
     assert admin.get("/requests").json() == {"requests": [], "total": 0}
+
+
+def test_quirks_fire_where_they_apply_then_the_real_contract_returns(hs: httpx.Client, admin: httpx.Client) -> None:
+    assert admin.post("/quirks", json={"kind": "no_such_quirk"}).status_code == 400
+    assert "unknown quirk kind" in admin.post("/quirks", json={"kind": "bogus"}).json()["message"]
+    admin.post("/quirks", json={"kind": "repeated_cursor", "path": "/crm/v3/objects/contacts"}).raise_for_status()
+    first = hs.get("/crm/v3/objects/contacts", params={"limit": 5}).json()  # no cursor: served as is
+    cursor = first["paging"]["next"]["after"]
+    assert admin.get("/quirks").json()["quirks"][0]["fired"] == 0
+    odd = hs.get("/crm/v3/objects/contacts", params={"limit": 5, "after": cursor}).json()
+    assert odd["paging"]["next"]["after"] == cursor and len(odd["results"]) == 5
+    again = hs.get("/crm/v3/objects/contacts", params={"limit": 5, "after": cursor}).json()
+    assert again["paging"]["next"]["after"] != cursor  # one use, then the real contract
+
+    admin.post("/quirks", json={"kind": "empty_page", "path": "/crm/v3/objects/contacts/search"}).raise_for_status()
+    empty = hs.post("/crm/v3/objects/contacts/search", json={"limit": 5}).json()
+    assert empty["results"] == [] and empty["paging"]["next"]["after"] == "0"
+    resumed = hs.post("/crm/v3/objects/contacts/search", json={"limit": 5, "after": "0"}).json()
+    assert len(resumed["results"]) == 5
+
+    admin.post("/quirks", json={"kind": "retry_after", "value": "Wed, 21 Oct 2099 07:28:00 GMT"}).raise_for_status()
+    limited = hs.get("/crm/v3/objects/contacts", params={"limit": 1})
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "Wed, 21 Oct 2099 07:28:00 GMT"
+    admin.post("/quirks", json={"kind": "understated_total", "value": 3, "times": 5}).raise_for_status()
+    assert hs.post("/crm/v3/objects/contacts/search", json={"limit": 1}).json()["total"] == 3
+    assert admin.post("/reset").status_code == 200 and admin.get("/quirks").json() == {"quirks": []}

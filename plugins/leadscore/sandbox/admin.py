@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from leadscore.sandbox.errors import HubSpotError
+from leadscore.sandbox.quirks import Quirk
 from leadscore.sandbox.state import SandboxState
 
 router = APIRouter()
@@ -32,6 +33,14 @@ async def body_of(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise HubSpotError(400, "Expected a JSON object")
     return body
+
+
+async def apply_body(request: Request, change: Callable[[dict[str, Any]], None], what: str) -> None:
+    """Hand the JSON body to `change`; what it rejects is a 400 naming the setting."""
+    try:
+        change(await body_of(request))
+    except (TypeError, ValueError) as exc:
+        raise HubSpotError(400, f"Invalid sandbox {what}: {exc}") from None
 
 
 @router.get("/_sandbox/health")
@@ -58,10 +67,7 @@ async def get_config(request: Request) -> dict:
 @router.post("/_sandbox/config")
 async def set_config(request: Request) -> dict:
     state = state_of(request)
-    try:
-        state.reconfigure(await body_of(request))
-    except (TypeError, ValueError) as exc:
-        raise HubSpotError(400, f"Invalid sandbox config: {exc}") from None
+    await apply_body(request, state.reconfigure, "config")
     return state.config.public()
 
 
@@ -78,6 +84,27 @@ async def replay(request: Request) -> dict:
     state = state_of(request)
     state.reconfigure({"seed": state.config.faults.seed})
     return {"seed": state.config.faults.seed, "requests_seen": 0}
+
+
+@router.get("/_sandbox/quirks")
+async def quirks(request: Request) -> dict:
+    """The armed quirks and how many times each has fired."""
+    return state_of(request).quirks.as_dict()
+
+
+@router.post("/_sandbox/quirks")
+async def arm_quirk(request: Request) -> dict:
+    """Arm an odd-but-valid answer for the next `times` matching requests (see quirks.py)."""
+    state = state_of(request)
+    await apply_body(request, lambda body: state.quirks.arm(Quirk.parse(body)), "quirk")
+    return state.quirks.as_dict()
+
+
+@router.delete("/_sandbox/quirks")
+async def clear_quirks(request: Request) -> dict:
+    state = state_of(request)
+    state.quirks.clear()
+    return state.quirks.as_dict()
 
 
 @router.post("/_sandbox/reset")

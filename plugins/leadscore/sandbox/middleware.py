@@ -4,14 +4,17 @@ All routes are `async def` on purpose: they run one at a time on the event loop,
 SQLite connection and read-modify-write updates (lifecycle rules) never race.
 
 Order per API request: take the fault decision (sequence number), check credentials, check
-the rate-limit buckets, apply pre-response faults (429, 5xx, slow), run the route, then
-post-response faults (dropped connection, malformed JSON). `/_sandbox/*` and the HTML page
+the rate-limit buckets, apply pre-response faults (429, 5xx, slow) and an armed quirk's 429,
+run the route, let an armed quirk (quirks.py) distort its answer, then post-response faults
+(dropped connection, malformed JSON). `/_sandbox/*` and the HTML page
 bypass all of it.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+from urllib.parse import parse_qs
+
 from starlette.responses import Response
 from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +22,34 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from leadscore.sandbox.auth import hubspot_denied, mailchimp_denied
 from leadscore.sandbox.errors import hubspot_body, hubspot_response, problem_response
 from leadscore.sandbox.state import SandboxState
+
+
+async def request_after(scope: Scope, receive: Receive) -> tuple[Receive, str | None]:
+    """The `after` cursor of a request (query string, or a search's JSON body), and a `receive`
+    that still hands the route the body it was read from."""
+    if scope["method"] == "GET":
+        return receive, (parse_qs(scope.get("query_string", b"").decode()).get("after") or [None])[0]
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    raw = b"".join(chunks)
+    try:
+        after = json.loads(raw or b"{}").get("after")
+    except (ValueError, AttributeError):
+        after = None
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return replay, None if after in (None, "") else str(after)
 
 
 def family_of(path: str) -> str | None:
@@ -85,6 +116,15 @@ class SandboxMiddleware:
                 await self.finish(scope, receive, send, response, template)
                 return
             limit_headers = verdict.headers
+        quirk, after = None, None
+        if state.quirks.wanted(scope["path"]):
+            receive, after = await request_after(scope, receive)
+            quirk = state.quirks.take(scope["path"], after, is_search)
+        if quirk is not None and quirk.kind == "retry_after":
+            response = rate_limited(family, "TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.",
+                                    None, {**limit_headers, "Retry-After": str(quirk.value)})
+            await self.finish(scope, receive, send, response, template)
+            return
         if decision.kind == "429":
             response = rate_limited(family, "TEN_SECONDLY_ROLLING", "You have reached your ten_secondly_rolling limit.",
                                     1 if decision.retry_after else None, limit_headers)
@@ -99,6 +139,8 @@ class SandboxMiddleware:
             scope.setdefault("state", {})["partial_fault_n"] = decision.n
         status, resp_headers, body = await self.capture(scope, receive)
         state.stats.record(method, template, status)
+        if quirk is not None and status == 200:
+            body = quirk.alter(body, after)
         if decision.kind == "drop":
             await send({"type": "http.response.start", "status": status, "headers": resp_headers})
             await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})

@@ -10,6 +10,7 @@ from leadscore.sandbox.config import SandboxConfig
 from leadscore.sandbox.crm import Crm
 from leadscore.sandbox.faults import FaultPlan
 from leadscore.sandbox.persist import KeptState
+from leadscore.sandbox.quirks import Quirks
 from leadscore.sandbox.ratelimit import RateLimiter
 from leadscore.sandbox.store import Store
 
@@ -60,6 +61,7 @@ class SandboxState:
         self.stats = RequestStats()
         self.plan = FaultPlan(config.faults)
         self.limiter = RateLimiter(config.rate_limits, config.faults.seed)
+        self.quirks = Quirks()
 
     def reconfigure(self, body: dict) -> None:
         """Apply POST /_sandbox/config; fault and limit changes restart their sequences."""
@@ -79,6 +81,7 @@ class SandboxState:
 
     def reset(self) -> None:
         self.forget_writes()
+        self.quirks.clear()
         self.plan = FaultPlan(self.config.faults)
         self.limiter = RateLimiter(self.config.rate_limits, self.config.faults.seed)
 

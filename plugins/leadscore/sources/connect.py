@@ -69,7 +69,8 @@ def open_source(source: str, *, timeout: float | None = None) -> SourceSession:
         options["commit_every_records"] = int(extra["commit_every_records"])
     retry = RetryPolicy(max_attempts=int(extra.get("max_attempts", 6)),
                         backoff_base=float(extra.get("backoff_base", 0.5)),
-                        rate_limit_wait=float(extra["rate_limit_backoff"]) if "rate_limit_backoff" in extra else None)
+                        rate_limit_wait=float(extra["rate_limit_backoff"]) if "rate_limit_backoff" in extra else None,
+                        max_wait=float(extra.get("max_retry_wait_seconds", 900)))
     limit, interval = _limit(extra.get("rate_limit"))
     limiter: RollingWindowLimiter | NoLimit = shared_limiter(f"{source}:{conn.base_url}", limit, interval)
     if source == "hubspot":
@@ -84,6 +85,8 @@ def open_source(source: str, *, timeout: float | None = None) -> SourceSession:
             raise ConfigError("Airflow connection 'mailchimp' has no list_id in its extra",
                               'add {"list_id": "<your audience id>"} to the connection extra')
         options["mailchimp_list_id"] = list_id
+        if "mailchimp_page_size" in extra:
+            options["mailchimp_page_size"] = int(extra["mailchimp_page_size"])
         options["activity_window_days"] = int(extra.get("activity_window_days", 180))
         client = ApiClient(conn_id=conn.conn_id, base_url=conn.base_url,
                            auth=httpx.BasicAuth(conn.login or "leadscore", conn.password),

@@ -44,25 +44,28 @@ class StreamSummary:
     pages: int = 0
     retries: int = 0
     rate_limited: int = 0
+    sanitised: int = 0  # records landed with NUL / lone surrogates stripped (raw_store.storable)
     seconds: float = 0.0
     status: str = "running"
     started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def line(self) -> str:
         return (f"{self.stream}: {self.records} records ({self.inserted} new, {self.updated} updated) "
-                f"in {self.pages} pages, {self.retries} retries, {self.rate_limited}×429, {self.seconds:.1f}s")
+                f"in {self.pages} pages, {self.retries} retries, {self.rate_limited}×429, "
+                f"{self.sanitised} sanitised, {self.seconds:.1f}s")
 
 
 def _record_summary(conn, s: StreamSummary) -> None:
     conn.execute(
         """
         insert into raw._extraction_runs (run_id, stream, started_at, finished_at, records, inserted, updated,
-                                          pages, retries, rate_limited, seconds, status)
+                                          pages, retries, rate_limited, sanitised, seconds, status)
         values (%(run_id)s, %(stream)s, %(started_at)s, now(), %(records)s, %(inserted)s, %(updated)s,
-                %(pages)s, %(retries)s, %(rate_limited)s, %(seconds)s, %(status)s)
+                %(pages)s, %(retries)s, %(rate_limited)s, %(sanitised)s, %(seconds)s, %(status)s)
         on conflict (run_id, stream) do update set finished_at = now(), records = excluded.records,
             inserted = excluded.inserted, updated = excluded.updated, pages = excluded.pages,
-            retries = excluded.retries, rate_limited = excluded.rate_limited, seconds = excluded.seconds,
+            retries = excluded.retries, rate_limited = excluded.rate_limited, sanitised = excluded.sanitised,
+            seconds = excluded.seconds,
             status = excluded.status
         """,
         asdict(s),
@@ -101,6 +104,7 @@ def run_stream(name: str, run_id: str, *, full_refresh: bool = False,
             summary.records += len(buffered)
             summary.inserted += result.inserted
             summary.updated += result.updated
+            summary.sanitised += result.sanitised
             buffered.clear()
 
         with warehouse.connect(autocommit=True, p=p) as conn:

@@ -2,7 +2,10 @@
 
 Retries cover what a flaky API does in practice: 429 (honouring `Retry-After` when sent and
 HubSpot's `policyName` when not), 5xx, timeouts, connections dropped mid-body and malformed
-JSON. 401/403 are never retried: a bad token or a missing scope does not heal, so the caller
+JSON. `Retry-After` is read per RFC 9110 (delay-seconds or an HTTP-date); a negative or unreadable
+value falls back to the default back-off, and a wait longer than `max_wait` (15 min unless the
+connection says otherwise) fails at once with the time the API allows calls again, instead of
+sleeping for hours inside a task. 401/403 are never retried: a bad token or a missing scope does not heal, so the caller
 gets one line naming the connection at once. Credentials never appear in messages or logs.
 """
 from __future__ import annotations
@@ -10,8 +13,11 @@ from __future__ import annotations
 import json
 import logging
 import random
+import math
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 
 import httpx
@@ -43,6 +49,7 @@ class RetryPolicy:
     backoff_max: float = 30.0
     daily_limit_is_fatal: bool = True
     rate_limit_wait: float | None = None  # override the wait after a 429 without Retry-After
+    max_wait: float = 900.0  # longest single wait before giving up (connection extra max_retry_wait_seconds)
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter (attempt counts from 1)."""
@@ -56,6 +63,28 @@ class ApiError(SourceError):
         super().__init__(problem, fix)
         self.status = status
         self.body = body
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Seconds a `Retry-After` header asks for (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
+
+    None when absent, negative or unreadable, so the caller uses its default back-off rather
+    than hammering the API with no wait at all. A date already past means "now" (0).
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # RFC 9110 dates are GMT
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, (when - now).total_seconds())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _error_message(body: Any) -> str:
@@ -132,6 +161,7 @@ class ApiClient:
             if status == 429:
                 self.stats.rate_limited += 1
                 wait = self._rate_limit_wait(response, body, attempt)
+                self._check_wait(wait)
                 (limiter or self.limiter).penalise(wait)
                 last_problem = f"HTTP 429 ({body.get('policyName') if isinstance(body, dict) else ''})"
                 self._wait(attempt, wait, last_problem)
@@ -166,12 +196,9 @@ class ApiClient:
             return {"message": response.text[:200]}
 
     def _rate_limit_wait(self, response: httpx.Response, body: Any, attempt: int) -> float:
-        retry_after = response.headers.get("Retry-After")
-        if retry_after:
-            try:
-                return max(0.0, float(retry_after))
-            except ValueError:
-                pass
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"), datetime.now(timezone.utc))
+        if retry_after is not None:
+            return retry_after
         policy = body.get("policyName") if isinstance(body, dict) else None
         if policy == "DAILY" and self.retry.daily_limit_is_fatal:
             raise SourceError(
@@ -186,6 +213,17 @@ class ApiClient:
         if policy == "SECONDLY":
             return 1.0
         return self.retry.backoff(attempt) + 1.0
+
+    def _check_wait(self, seconds: float) -> None:
+        """Fail now, saying when calls are allowed again, rather than sleep past `max_wait`."""
+        if seconds <= self.retry.max_wait:
+            return
+        until = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+        raise SourceError(
+            f"'{self.conn_id}' is rate-limited for {seconds:.0f} s (HTTP 429 Retry-After, more than the "
+            f"{self.retry.max_wait:.0f} s allowed); the API accepts calls again at {until:%Y-%m-%d %H:%M:%S} UTC",
+            f"rerun after that time, or raise max_retry_wait_seconds in the Airflow connection '{self.conn_id}' extra",
+        )
 
     def _wait(self, attempt: int, seconds: float, problem: str) -> None:
         if attempt >= self.retry.max_attempts:

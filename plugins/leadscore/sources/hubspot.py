@@ -6,6 +6,11 @@ Incremental CRM objects use the search endpoint with *keyset* paging: filter
 no record is skipped when thousands share one timestamp, and a crash resumes from the last
 committed id. The bookmark only advances to min(max seen, query start) when the query is
 exhausted, so records changed during the sync are picked up by the next run.
+
+A query (or listing) ends only when a page carries no `paging.next` cursor: an empty page that
+still has one is followed with `after`, so a page the API answers empty never ends the stream
+early and never moves the bookmark past records not yet landed. A cursor handed back twice is a
+paging loop and fails the stream (`Stream.follow`).
 """
 from __future__ import annotations
 
@@ -19,16 +24,25 @@ SEARCH_LIMIT = 100
 ASSOCIATION_BATCH = 100
 
 
+def next_cursor(body: dict) -> str | None:
+    """`paging.next.after`: the only sign that more pages exist (an empty page may still carry one)."""
+    return ((body.get("paging") or {}).get("next") or {}).get("after") or None
+
+
 def cursor_pages(stream: Stream, path: str, params: dict) -> Iterator[tuple[list[dict], bool]]:
-    """(results, is_last) per page of a HubSpot GET that pages with `paging.next.after`."""
+    """(results, is_last) per page of a HubSpot GET that pages with `paging.next.after`.
+
+    The listing ends on a missing cursor only, never on an empty page.
+    """
     after = None
     while True:
         body = stream.client.get(path, {**params, "after": after} if after else params)
         stream.pages += 1
-        after = ((body.get("paging") or {}).get("next") or {}).get("after")
+        after = next_cursor(body)
         yield body.get("results", []), not after
         if not after:
             return
+        stream.follow(after)
 
 
 def crm_record(obj: dict, extra: dict | None = None) -> RawRecord:
@@ -78,16 +92,22 @@ class CrmSearchStream(Stream):
         query_started_ms = int(state.get("query_started_ms") or to_ms(self.ctx.started_at))
         max_seen_ms = int(state.get("max_seen_ms") or since_ms or 0)
         lower_ms = None if since_ms is None else int(since_ms) - self.ctx.lookback_seconds * 1000
+        after = None  # set only to follow an empty page's cursor; a page with results moves last_id instead
         while True:
             filters = [{"propertyName": "hs_object_id", "operator": "GT", "value": str(last_id)}]
             if lower_ms is not None:
                 filters.append({"propertyName": self.replication_key, "operator": "GTE", "value": str(lower_ms)})
-            body = self.client.post(self.path, {
+            query = {
                 "filterGroups": [{"filters": filters}],
                 "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
                 "properties": props,
                 "limit": self.ctx.page_size,
-            }, limiter=self.ctx.options.get("search_limiter"))
+            }
+            if after:
+                query["after"] = after
+            # the same position twice (a cursor handed back, or results that do not move last_id) is a loop
+            self.follow((last_id, after), f"{after!r} (after id {last_id})")
+            body = self.client.post(self.path, query, limiter=self.ctx.options.get("search_limiter"))
             results = body.get("results", [])
             self.pages += 1
             associations = self.associations([r["id"] for r in results]) if self.associate_to else {}
@@ -99,10 +119,11 @@ class CrmSearchStream(Stream):
                 modified = parse_ts((obj.get("properties") or {}).get(self.replication_key)) or parse_ts(obj.get("updatedAt"))
                 if modified:
                     max_seen_ms = max(max_seen_ms, to_ms(modified))
-            done = not results or not (body.get("paging") or {}).get("next")
-            if done:
+            cursor = next_cursor(body)
+            if not cursor:  # only a missing cursor ends the query; an empty page may still have one
                 yield Page(records, {"since_ms": min(max_seen_ms, query_started_ms)}, final=True)
                 return
+            after = None if results else cursor
             yield Page(records, {"since_ms": since_ms, "last_id": last_id, "max_seen_ms": max_seen_ms,
                                  "query_started_ms": query_started_ms})
 

@@ -2,8 +2,10 @@
 
 Offset-paged endpoints can shift under a concurrent change, so each stream re-reads its
 whole incremental window and commits the bookmark only with the final page; the raw merge
-turns re-read records into no-ops. Email activity is flattened to one row per event with a
-stable key (campaign, recipient, action, timestamp, url), which deduplicates repeats.
+turns re-read records into no-ops. Paging stops at the first short (or empty) page, never at
+the `total_items` the API claims: that count has been seen understated (1,000 of 2,102).
+Email activity is flattened to one row per event with a stable key (campaign, recipient,
+action, timestamp, url), which deduplicates repeats.
 """
 from __future__ import annotations
 
@@ -26,14 +28,13 @@ class OffsetStream(Stream):
                      ) -> Iterator[tuple[list[dict], bool]]:
         """(items, is_last) per page of an offset-paged collection (default: the stream's own)."""
         offset = 0
-        count = min(MAX_COUNT, self.ctx.options.get("mailchimp_page_size", MAX_COUNT))
+        count = max(1, min(MAX_COUNT, int(self.ctx.options.get("mailchimp_page_size", MAX_COUNT))))
         while True:
             body = self.client.get(path, {**params, "count": count, "offset": offset})
             self.pages += 1
             items = body.get(collection or self.collection, [])
             offset += len(items)
-            total = int(body.get("total_items", 0))
-            last = not items or offset >= total
+            last = len(items) < count  # a short or empty page ends it; `total_items` can be understated
             yield items, last
             if last:
                 return

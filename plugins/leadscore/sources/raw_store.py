@@ -11,16 +11,27 @@ Every raw table has the same shape, so dbt staging and GX checks read all stream
 A batch is merged with `INSERT … ON CONFLICT DO UPDATE … WHERE` the incoming version is newer
 (or its deleted flag changed), so reruns and retried pages never duplicate or regress a row;
 the bookmark that covers the batch is written in the same transaction (see `state.py`).
+
+Text Postgres cannot hold (the NUL character, which JSONB rejects as `\\u0000`, and lone UTF-16
+surrogates, which are not UTF-8) is stripped at landing, so one bad byte never fails the batch
+and every other record of it; each record so cleaned is counted and logged with its id and the
+property paths, never the values.
 """
 from __future__ import annotations
 
 import json
+import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
 import psycopg
 from psycopg import sql
+
+log = logging.getLogger(__name__)
+
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates: no Postgres text can hold them
 
 
 @dataclass(frozen=True)
@@ -35,10 +46,12 @@ class RawRecord:
 class MergeResult:
     inserted: int = 0
     updated: int = 0
+    sanitised: int = 0  # records that had unstorable characters stripped
 
     def __iadd__(self, other: "MergeResult") -> "MergeResult":
         self.inserted += other.inserted
         self.updated += other.updated
+        self.sanitised += other.sanitised
         return self
 
 
@@ -72,6 +85,42 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def storable(value, path: str = "", found: list[str] | None = None):
+    """`value` with NUL and lone surrogates removed from every string (keys too); the paths
+    of what was changed are appended to `found`."""
+    if isinstance(value, str):
+        if UNSTORABLE.search(value):
+            if found is not None:
+                found.append(path or "(value)")
+            return UNSTORABLE.sub("", value)
+        return value
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            key = storable(k, f"{path}.{UNSTORABLE.sub('', k)}".lstrip(".") + " (name)", found)
+            out[key] = storable(v, f"{path}.{key}".lstrip("."), found)
+        return out
+    if isinstance(value, list):
+        return [storable(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
+
+
+def landing_row(stream: str, r: RawRecord) -> tuple[tuple, bool]:
+    """The COPY row of one record, cleaned if needed; True when something was stripped."""
+    text = json.dumps(r.record, default=_json_default, ensure_ascii=False)
+    if "\\u0000" not in text and not UNSTORABLE.search(text) and not UNSTORABLE.search(r.id):
+        return (r.id, text, r.source_updated_at, r.is_deleted), False
+    found: list[str] = []
+    record = storable(r.record, "", found)
+    record_id = storable(r.id, "id", found)
+    if not found:  # a literal backslash-u0000 in the text, not a NUL
+        return (r.id, text, r.source_updated_at, r.is_deleted), False
+    log.warning("%s record %s: stripped characters Postgres cannot store (NUL or lone surrogate) from %s",
+                stream, record_id, ", ".join(sorted(set(found))))
+    return (record_id, json.dumps(record, default=_json_default, ensure_ascii=False), r.source_updated_at,
+            r.is_deleted), True
+
+
 def merge(conn: psycopg.Connection, stream: str, records: Iterable[RawRecord], run_id: str) -> MergeResult:
     """COPY `records` into a temp table and merge them into raw.<stream> in one statement.
 
@@ -88,8 +137,11 @@ def merge(conn: psycopg.Connection, stream: str, records: Iterable[RawRecord], r
     with conn.cursor().copy(
         sql.SQL("copy {stage} (id, record, source_updated_at, is_deleted) from stdin").format(stage=stage)
     ) as copy:
+        sanitised = 0
         for r in records:
-            copy.write_row((r.id, json.dumps(r.record, default=_json_default, ensure_ascii=False), r.source_updated_at, r.is_deleted))
+            row, cleaned = landing_row(stream, r)
+            sanitised += cleaned
+            copy.write_row(row)
     row = conn.execute(
         sql.SQL(
             """
@@ -118,7 +170,7 @@ def merge(conn: psycopg.Connection, stream: str, records: Iterable[RawRecord], r
         ).format(stage=stage, table=table_name(stream)),
         {"run_id": run_id},
     ).fetchone()
-    return MergeResult(inserted=row[0], updated=row[1])
+    return MergeResult(inserted=row[0], updated=row[1], sanitised=sanitised)
 
 
 def truncate(conn: psycopg.Connection, stream: str) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, ClassVar, Iterator
 
+from leadscore.errors import SourceError
 from leadscore.sources.http import ApiClient
 from leadscore.sources.raw_store import RawRecord
 
@@ -44,6 +45,22 @@ class Stream:
         self.client = client
         self.ctx = ctx
         self.pages = 0
+        self._cursors: set = set()
+
+    def follow(self, cursor, shown: str | None = None) -> None:
+        """Note a page position about to be requested; one already requested in this run is a loop.
+
+        An API that hands a cursor back unchanged would otherwise be asked for the same page
+        forever; failing names the stream and the cursor (`shown`, if the position is more than
+        a cursor), and no bookmark moves.
+        """
+        if cursor in self._cursors:
+            raise SourceError(
+                f"{self.name}: the API handed back the paging cursor {shown or repr(cursor)} a second time in this run "
+                f"(after {self.pages} pages), which would loop forever; nothing past it was landed",
+                "rerun later; if it persists, the API is misbehaving (report the cursor to its support)",
+            )
+        self._cursors.add(cursor)
 
     def pages_from(self, state: dict) -> Iterator[Page]:  # pragma: no cover - abstract
         raise NotImplementedError
