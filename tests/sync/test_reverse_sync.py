@@ -358,3 +358,25 @@ def test_one_sync_at_a_time_and_a_missing_source_is_one_clear_line(crm, leads, r
     with pytest.raises(ConfigError, match="no_such.lead_scores does not exist"):
         reverse_sync("run-2", source_relation="no_such.lead_scores")
     assert run_sync("run-3").failed == 0
+
+
+def test_a_rejected_token_fails_the_sync_task_without_retry_and_writes_nothing(crm, leads, run_sync, monkeypatch):
+    """A revoked private-app token heals on no retry: the Airflow task fails at once
+    (`AirflowFailException`, so its retries are skipped) with one line that names the 401
+    and never the token, and the CRM receives no write."""
+    from functools import partial
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    import leadscore.sync
+    from leadscore import pipeline
+
+    monkeypatch.setenv("AIRFLOW_CONN_HUBSPOT", json.dumps(
+        {"conn_type": "http", "host": crm.url, "password": "revoked-token"}))
+    monkeypatch.setattr(leadscore.sync, "reverse_sync", partial(leadscore.sync.reverse_sync, source_relation=leads.source))
+    with pytest.raises(AirflowFailException) as caught:
+        pipeline.reverse_sync("run-revoked")
+    message = str(caught.value)
+    assert "401" in message and "hubspot" in message.lower() and "\n" not in message
+    assert "revoked-token" not in message
+    assert crm.write_requests() == 0
