@@ -28,3 +28,11 @@ left join (
 ) as s on s.{{ key }} = m.{{ key }}
 where abs(m.{{ column_name }} - coalesce(s.total, 0)) > {{ tolerance }}
 {% endtest %}
+
+{#- No two rows share the values of `columns` (a composite key). -#}
+{% test unique_combination(model, columns) %}
+select {{ columns | join(', ') }}, count(*) as n
+from {{ model }}
+group by {{ columns | join(', ') }}
+having count(*) > 1
+{% endtest %}

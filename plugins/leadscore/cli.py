@@ -133,6 +133,17 @@ def _print_run(run_id: str) -> None:
     print_summary(build_summary(run_id), console)
 
 
+def _print_demo_backtest() -> None:
+    """The demo's answer to "is the score any good?": the data scored as it stood 90 days before
+    its newest day, against what converted since (`leadscore backtest` for more dates)."""
+    from leadscore.backtest.report import paragraph
+    from leadscore.backtest.runner import Request, run as run_request
+
+    with console.status("backtesting the tiers as of 90 days ago…"):
+        out = run_request(Request(horizon_days=90))
+    console.print(paragraph(out.current, out.newest), markup=False, soft_wrap=True)
+
+
 def sandbox_state_file(dataset: Path) -> Path:
     from leadscore.sandbox.persist import state_path
 
@@ -187,6 +198,7 @@ def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Syn
         _say("sandbox HubSpot + Mailchimp", f"{sandbox.url} (CRM writes kept in {sandbox.state_file})")
         run_id = _run_pipeline(verbose)
         _print_run(run_id)
+        _print_demo_backtest()
         crm_view = _save_crm_view(sandbox.url)
     _say("CRM view (the sandbox's contacts page with the synced tiers)", crm_view)
     docs = settings.home() / "data_docs" / "index.html"
@@ -208,6 +220,54 @@ def run(full_refresh: bool = flag("--full-refresh", "Rebuild raw and scores from
     run_id = _run_pipeline(verbose, full_refresh=full_refresh, dry_run_sync=dry_run_sync, force_sync=force_sync,
                            as_of=as_of)
     _print_run(run_id)
+
+
+def parse_days(value: str, option: str) -> int:
+    """`30`, `30d` or `4w` → days, or a one-line error."""
+    text = value.strip().lower()
+    factor = 7 if text.endswith("w") else 1
+    try:
+        days = int(text.rstrip("dw")) * factor
+    except ValueError:
+        raise LeadscoreError(f"{option} {value!r} is not a number of days", f"pass e.g. {option} 30d") from None
+    return days
+
+
+def parse_date(value: str, option: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(parse_as_of(value)) if value else None
+
+
+@app.command()
+def backtest(as_of: str = typer.Option("", "--as-of", metavar="ISO", help="Score every lead as it stood at this date (default: horizon days before the newest data)."),
+             horizon_days: int = typer.Option(90, "--horizon-days", help="Count conversions this many days after each date."),
+             every: str = typer.Option("", "--every", metavar="DAYS", help="Several dates, e.g. 30d (with --from and --to)."),
+             start: str = typer.Option("", "--from", metavar="ISO", help="First date with --every."),
+             end: str = typer.Option("", "--to", metavar="ISO", help="Last date with --every."),
+             rules: Optional[Path] = typer.Option(None, "--rules", help="A candidate rules file to compare with the current rules (what-if)."),
+             html: bool = flag("--html", "Also write a page with a lift chart, conversion by tier over time and a calibration plot.")) -> None:
+    """Point-in-time backtest: score every lead as it stood at past dates, with the same dbt models,
+    and show what each tier converted to in the horizon after each date."""
+    from leadscore.backtest import report
+    from leadscore.backtest.runner import Request, run as run_request
+
+    if rules is not None and not rules.is_file():
+        raise LeadscoreError(f"--rules {rules} is not a file", "pass a copy of dbt_project/scoring_rules.yml with your edits")
+    req = Request(as_of=parse_date(as_of, "--as-of"), horizon_days=horizon_days,
+                  every_days=parse_days(every, "--every") if every else None,
+                  start=parse_date(start, "--from"), end=parse_date(end, "--to"), rules_file=rules, html=html)
+    with console.status("backtesting…") as status:
+        out = run_request(req, on_date=lambda label, d: status.update(
+            f"backtesting… {label} rules as of {d.as_of.date()} done in {d.seconds:.1f} s"))
+    for d in out.current.dates:
+        console.print(report.date_table(out.current, d))
+    if out.candidate:
+        console.print(report.comparison_table(out.current, out.candidate, out.changes))
+    console.print(report.paragraph(out.current, out.newest), markup=False, soft_wrap=True)
+    _say("stored in", f"marts.score_backtests (backtest_id {out.current.backtest_id})")
+    if out.page:
+        _say("page", out.page)
 
 
 @app.command()

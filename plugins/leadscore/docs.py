@@ -44,7 +44,14 @@ def build_data_docs() -> Path:
 def build() -> list[Path]:
     settings.disable_telemetry()   # also keeps dbt's page from loading its tracker
     warehouse.bootstrap()
-    return [build_dbt_docs(), build_data_docs()]
+    pages = [build_dbt_docs(), build_data_docs()]
+    from leadscore.backtest.runner import report_path
+
+    if report_path().exists():  # written by `leadscore backtest --html` and the weekly DAG
+        pages.append(report_path())
+    else:
+        print("backtest page: none yet (`leadscore backtest --html` writes it)", file=sys.stderr)
+    return pages
 
 
 def can_open_browser() -> bool:

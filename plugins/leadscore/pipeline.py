@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Iterator
 
 from leadscore import warehouse
@@ -15,7 +16,7 @@ from leadscore.errors import SourceAuthError
 
 log = logging.getLogger(__name__)
 
-TIERS = ("sql", "mql", "nurture", "disqualified")
+TIERS = ("sql", "mql", "nurture", "disqualified", "in_pipeline", "customer")
 
 
 def prepare_warehouse() -> dict:
@@ -195,3 +196,29 @@ def summary(run_id: str) -> dict:
     for row in data["validation"]:
         row["critical_failures"] = row["critical_failures"] if isinstance(row["critical_failures"], list) else []
     return data
+
+
+def backtest(as_of: str = "", horizon_days: int = 90, every_days: int = 0, start: str = "", end: str = "",
+             rules_file: str = "") -> dict:
+    """The `lead_scoring_backtest` DAG's task: a backtest with the page, its paragraph logged."""
+    from datetime import datetime
+
+    from leadscore.backtest.report import paragraph
+    from leadscore.backtest.runner import Request, run
+
+    def ts(value: str):
+        return datetime.fromisoformat(value) if value else None
+
+    from leadscore.backtest.engine import is_scored_warehouse
+
+    if not is_scored_warehouse():  # a fresh home: the weekly run before any daily run
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        raise AirflowSkipException("the warehouse has not been scored yet: nothing to backtest before a daily run")
+
+    out = run(Request(as_of=ts(as_of), horizon_days=horizon_days, every_days=every_days or None, start=ts(start),
+                      end=ts(end), rules_file=Path(rules_file) if rules_file else None, html=True))
+    line = paragraph(out.current, out.newest)
+    log.info("backtest %s: %s", out.current.backtest_id, line)
+    return {"backtest_id": out.current.backtest_id, "dates": [d.as_of.isoformat() for d in out.current.dates],
+            "paragraph": line, "page": str(out.page), "changed_today": out.changes.changed if out.changes else None}

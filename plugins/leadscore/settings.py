@@ -73,11 +73,21 @@ class Defaults:
 DEFAULTS = Defaults()
 
 
+def _schedule(env: str, default: str) -> str | None:
+    value = os.environ.get(env, "").strip() or default
+    return None if value.lower() == "none" else value
+
+
 def daily_schedule() -> str | None:
     """When lead_scoring_daily runs: a cron expression or preset from LEADSCORE_SCHEDULE
     (default `@daily`, midnight UTC); `none` leaves only triggered runs (tests, backfills)."""
-    value = os.environ.get("LEADSCORE_SCHEDULE", "").strip() or "@daily"
-    return None if value.lower() == "none" else value
+    return _schedule("LEADSCORE_SCHEDULE", "@daily")
+
+
+def backtest_schedule() -> str | None:
+    """When lead_scoring_backtest runs: LEADSCORE_BACKTEST_SCHEDULE (default `@weekly`; `none`:
+    triggered runs only). Like every new DAG it starts paused: unpause it in the UI to schedule it."""
+    return _schedule("LEADSCORE_BACKTEST_SCHEDULE", "@weekly")
 
 
 def disable_telemetry() -> None:

@@ -14,7 +14,11 @@ from leadscore.sources.raw_store import RawRecord
 AS_OF = datetime(2026, 6, 1, tzinfo=timezone.utc)
 STREAMS = ("hubspot_contacts", "hubspot_companies", "hubspot_calls", "hubspot_meetings", "hubspot_emails",
            "hubspot_notes", "hubspot_form_submissions", "hubspot_page_views", "mailchimp_members",
-           "mailchimp_campaigns", "mailchimp_email_activity", "mailchimp_unsubscribes")
+           "mailchimp_campaigns", "mailchimp_email_activity", "mailchimp_unsubscribes", "hubspot_deals",
+           "hubspot_deal_pipelines")
+# HubSpot's default deal pipeline (GET /crm/v3/pipelines/deals): won = probability 1.0
+DEFAULT_STAGES = (("appointmentscheduled", "0.2"), ("qualifiedtobuy", "0.4"), ("presentationscheduled", "0.6"),
+                  ("decisionmakerboughtin", "0.8"), ("contractsent", "0.9"), ("closedwon", "1.0"), ("closedlost", "0.0"))
 
 
 def iso(ts: datetime) -> str:
@@ -50,7 +54,8 @@ class Dataset:
     def contact(self, cid: str, email: str | None, *, title: str | None = None, company: str | None = None,
                 company_id: str | None = None, country: str | None = "CZ", lifecyclestage: str = "lead",
                 merged: str | None = None, archived: bool = False, created_days_ago: float = 200,
-                closedate: str | None = None, **extra: str) -> str:
+                closedate: str | None = None, stage_days_ago: dict[str, float] | None = None, **extra: str) -> str:
+        """`stage_days_ago`: when the contact reached each lifecycle stage (hs_lifecyclestage_<stage>_date)."""
         props = {"email": email, "firstname": "F" + cid, "lastname": "L" + cid, "jobtitle": title,
                  "company": company, "associatedcompanyid": company_id, "country": country,
                  "lifecyclestage": lifecyclestage, "hs_lead_status": "NEW",
@@ -60,6 +65,8 @@ class Dataset:
         for key in ("meddic_metrics", "meddic_economic_buyer", "meddic_decision_criteria",
                     "meddic_decision_process", "meddic_identified_pain", "meddic_champion"):
             props[key] = extra.get(key, "")
+        for stage, days in (stage_days_ago or {}).items():
+            props[f"hs_lifecyclestage_{stage}_date"] = iso(self.ago(days))
         rec = {"id": cid, "properties": props, "createdAt": iso(self.ago(created_days_ago)),
                "updatedAt": iso(self.ago(5)), "archived": archived}
         self.rows["hubspot_contacts"].append(RawRecord(cid, rec, self.ago(5), archived))
@@ -90,6 +97,29 @@ class Dataset:
         rec = {"id": eid, "properties": p, "createdAt": iso(booked), "updatedAt": iso(booked),
                "archived": False, "associations": {"contacts": contact_ids}}
         self.rows[f"hubspot_{kind}"].append(RawRecord(eid, rec, booked))
+
+    def pipeline(self) -> None:
+        stages = [{"id": sid, "label": sid, "displayOrder": i, "archived": False,
+                   "metadata": {"isClosed": str(p in ("0.0", "1.0")).lower(), "probability": p}}
+                  for i, (sid, p) in enumerate(DEFAULT_STAGES)]
+        rec = {"id": "default", "label": "Sales Pipeline", "displayOrder": 0, "archived": False, "stages": stages}
+        self.rows["hubspot_deal_pipelines"].append(RawRecord("default", rec, self.ago(400)))
+
+    def deal(self, contact_ids: list[str], created_days_ago: float, stage: str = "closedwon",
+             close_days_ago: float | None = None, amount: str = "12000") -> str:
+        """A deal of the default pipeline; `close_days_ago`: its close date (closed) or expected one (open)."""
+        did = self._id("deal-")
+        closed = stage in ("closedwon", "closedlost")
+        props = {"dealname": "Deal " + did, "dealstage": stage, "pipeline": "default", "amount": amount,
+                 "createdate": iso(self.ago(created_days_ago)),
+                 "closedate": iso(self.ago(close_days_ago)) if close_days_ago is not None else "",
+                 "hs_is_closed": str(closed).lower(), "hs_is_closed_won": str(stage == "closedwon").lower(),
+                 "hs_lastmodifieddate": iso(self.ago(close_days_ago if closed and close_days_ago is not None
+                                                     else created_days_ago))}
+        rec = {"id": did, "properties": props, "createdAt": props["createdate"], "updatedAt": props["hs_lastmodifieddate"],
+               "archived": False, "associations": {"contacts": contact_ids}}
+        self.rows["hubspot_deals"].append(RawRecord(did, rec, self.ago(created_days_ago)))
+        return did
 
     def email_event(self, email: str, action: str, days_ago: float, bounce_type: str | None = None) -> None:
         eid = self._id("mc-")

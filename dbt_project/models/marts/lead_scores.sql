@@ -22,8 +22,16 @@
 ) }}
 
 with signals as (
-    -- also carries the lead's identity and CRM columns (macro lead_identity_columns)
-    select * from {{ ref('int_lead_signals_evaluated') }}
+    -- also carries the lead's identity and CRM columns (macro lead_identity_columns); a lead
+    -- whose first contact was created after the scoring time did not exist yet (backtests)
+    select
+        s.*,
+        standing.standing,
+        standing.open_deals,
+        standing.converted_at
+    from {{ ref('int_lead_signals_evaluated') }} as s
+    left join {{ ref('int_lead_standing_evaluated') }} as standing on standing.lead_id = s.lead_id
+    where s.created_at <= {{ as_of() }}
 ),
 
 graded as (
@@ -50,6 +58,11 @@ tiered as (
     select
         graded.*,
         case
+            -- not leads: a customer, or a lead sales already works in an open deal
+            when standing = 'customer' then 'customer'
+            when standing = 'in_pipeline' then 'in_pipeline'
+            -- a portal without lifecycle dates: today's stage is all there is
+            when standing is null and lifecyclestage = 'opportunity' then 'in_pipeline'
             when disqualified_by is not null then 'disqualified'
             when is_hand_raise_sql or sequence_matched is not null or is_framework_sql then 'sql'
             when is_mql then 'mql'
@@ -88,6 +101,9 @@ select
     -- tier
     tier,
     case tier
+        when 'customer' then 'customer since ' || coalesce(to_char(converted_at at time zone 'UTC', 'YYYY-MM-DD'), 'an undated conversion')
+        when 'in_pipeline' then case when open_deals > 0 then 'in pipeline: ' || open_deals || ' open deal' || case when open_deals > 1 then 's' else '' end
+                                     else 'in pipeline: lifecycle stage opportunity' end
         when 'disqualified' then 'disqualified: ' || disqualified_by
         when 'sql' then concat_ws('; ',
             case when is_hand_raise_sql then 'hand-raise: ' || hand_raise || ' (fit ' || {{ rounded('fit_score', 1) }} || ' >= {{ sql_t.get('min_fit', 0) }})' end,
@@ -105,7 +121,8 @@ select
         -- 0..200) carries the same order as the first two keys and lets the sort of all leads
         -- compare one integer for almost every pair instead of unpacking wide rows (7.2 s ->
         -- 5.8 s at 1M leads); the exact keys after it settle the rare ties.
-        order by (case tier when 'sql' then 1 when 'mql' then 2 when 'nurture' then 3 else 4 end)::bigint * 1000000000000000
+        order by (case tier when 'sql' then 1 when 'mql' then 2 when 'nurture' then 3 when 'disqualified' then 4
+                            when 'in_pipeline' then 5 else 6 end)::bigint * 1000000000000000
                  + floor((200 - (fit_score + engagement_score)) * 1e12)::bigint,
                  fit_score + engagement_score desc, fit_score desc, lead_id collate "C"
     ) as priority_rank,
@@ -113,6 +130,8 @@ select
     -- CRM state (for the reverse sync and conversion analysis)
     lifecyclestage,
     is_converted,
+    converted_at,
+    created_at,
 
     -- provenance
     {{ as_of() }} as scored_at,

@@ -18,14 +18,18 @@ MAPPING_VERSION = "1"
 
 PROPERTY_GROUP = {"name": "leadscore", "label": "Lead score", "displayOrder": -1}
 
-TIERS = ("sql", "mql", "nurture", "disqualified")
+# customer and in_pipeline are not leads (converted, or in an open deal): their tier is
+# written, their lifecycle stage never (TIER_STAGE has no stage for them).
+TIER_LABELS = {"sql": "SQL", "mql": "MQL", "nurture": "Nurture", "disqualified": "Disqualified",
+               "in_pipeline": "In pipeline", "customer": "Customer"}
+TIERS = tuple(TIER_LABELS)
 
 # HubSpot's property definitions (Properties API `PropertyCreate`).
 PROPERTY_DEFINITIONS: tuple[dict[str, Any], ...] = (
     {"name": "leadscore_tier", "label": "Lead tier", "type": "enumeration", "fieldType": "select",
-     "description": "sql, mql, nurture or disqualified, from the leadscore pipeline",
-     "options": [{"label": t.upper() if len(t) == 3 else t.capitalize(), "value": t, "displayOrder": i,
-                  "hidden": False} for i, t in enumerate(TIERS)]},
+     "description": "sql, mql, nurture or disqualified (in_pipeline and customer: not leads), from the leadscore pipeline",
+     "options": [{"label": label, "value": t, "displayOrder": i, "hidden": False}
+                 for i, (t, label) in enumerate(TIER_LABELS.items())]},
     {"name": "leadscore_fit_score", "label": "Lead fit score", "type": "number", "fieldType": "number",
      "description": "0-100: how well the company and contact match the ideal customer profile"},
     {"name": "leadscore_engagement_score", "label": "Lead engagement score", "type": "number",

@@ -1,0 +1,119 @@
+-- What the tiers and scores of one past date predicted: every lead as it stood at the
+-- scoring time (lead_scores built with as_of = that date), against the conversions of the
+-- next horizon days (lead_outcomes). One row per dimension and value.
+--
+-- The population is the leads that could still convert: customers and leads in an open
+-- deal at the date are left out (they are not leads), and so are customers whose conversion
+-- the CRM gives no date for. Built only by `leadscore backtest`, in its own schema.
+{{ config(enabled=var('backtest_schema', none) is not none) }}
+
+{%- set horizon = backtest_horizon_days() %}
+
+with scored as (
+    select lead_id, tier, grade, total_score, fit_score, engagement_score
+    from {{ ref('lead_scores') }}
+),
+
+outcomes as (
+    select lead_id, converted_at, is_converted_undated
+    from {{ ref('lead_outcomes') }}
+),
+
+population as (
+    select
+        scored.*,
+        coalesce(outcomes.converted_at > {{ as_of() }}
+                 and outcomes.converted_at <= {{ as_of() }} + interval '{{ horizon }} days', false) as converted
+    from scored
+    left join outcomes on outcomes.lead_id = scored.lead_id
+    where scored.tier not in ('customer', 'in_pipeline')
+      and not coalesce(outcomes.is_converted_undated, false)
+),
+
+deciles as (
+    select
+        population.*,
+        ntile(10) over (order by total_score desc, lead_id collate "C") as decile
+    from population
+),
+
+cells as (
+    -- mean_score: the decile's mean total score (the calibration plot's x)
+    select 'overall' as dimension, 'all' as value, count(*) as leads, count(*) filter (where converted) as converted,
+           null::double precision as mean_score
+    from population
+    union all
+    select 'tier', tier, count(*), count(*) filter (where converted), null from population group by tier
+    union all
+    select 'grade', grade, count(*), count(*) filter (where converted), null from population group by grade
+    union all
+    select 'decile', lpad(decile::text, 2, '0'), count(*), count(*) filter (where converted), avg(total_score)
+    from deciles group by decile
+),
+
+baseline as (
+    select leads, converted from cells where dimension = 'overall'
+),
+
+rated as (
+    select
+        cells.dimension,
+        cells.value,
+        cells.leads,
+        cells.converted,
+        cells.converted::double precision / nullif(cells.leads, 0) as conversion_rate,
+        baseline.converted::double precision / nullif(baseline.leads, 0) as baseline_rate,
+        cells.leads::double precision / nullif(baseline.leads, 0) as share_of_leads,
+        cells.converted::double precision / nullif(baseline.converted, 0) as share_of_converters,
+        cells.mean_score as metric_value
+    from cells
+    cross join baseline
+),
+
+metrics as (
+    select 'metric' as dimension, name as value, null::bigint as leads, null::bigint as converted,
+           null::double precision as conversion_rate, null::double precision as baseline_rate,
+           null::double precision as share_of_leads, null::double precision as share_of_converters,
+           metric_value
+    from (values
+        ('auc_total_score', {{ auc_of('population', 'total_score', 'converted') }}),
+        ('auc_fit_score', {{ auc_of('population', 'fit_score', 'converted') }}),
+        ('auc_engagement_score', {{ auc_of('population', 'engagement_score', 'converted') }}),
+        ('sql_precision', (select count(*) filter (where converted)::double precision / nullif(count(*), 0)
+                           from population where tier = 'sql')),
+        ('sql_recall', (select count(*) filter (where tier = 'sql')::double precision / nullif(count(*), 0)
+                        from population where converted))
+    ) as m (name, metric_value)
+),
+
+excluded as (
+    -- who was not a lead at the date, for the record
+    select 'excluded' as dimension, tier as value, count(*) as leads, null::bigint as converted,
+           null::double precision, null::double precision, null::double precision, null::double precision,
+           null::double precision
+    from scored
+    where tier in ('customer', 'in_pipeline')
+    group by tier
+)
+
+select
+    dimension,
+    value,
+    leads,
+    converted,
+    conversion_rate,
+    baseline_rate,
+    conversion_rate / nullif(baseline_rate, 0) as lift,
+    share_of_leads,
+    share_of_converters,
+    metric_value,
+    {{ as_of() }} as as_of,
+    {{ horizon }} as horizon_days,
+    '{{ rules_version() }}'::text as rules_version
+from (
+    select * from rated
+    union all
+    select * from metrics
+    union all
+    select * from excluded
+) as all_rows

@@ -1,0 +1,1 @@
+"""Point-in-time backtests of the tiers and scores (see engine.py)."""
