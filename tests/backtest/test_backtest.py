@@ -153,6 +153,7 @@ def test_activity_after_the_date_changes_nothing(at_d):
     run, before = at_d
     snapshot = rows("select lead_id, tier, fit_score, engagement_score from backtest_current.lead_scores order by 1")
     extra = Dataset()
+    extra._n = 1000  # ids of their own: the same id would replace a record of the history
     extra.form("won", "contact_sales", DAYS_D - 1)        # the day after D
     extra.page("n0", "/pricing", DAYS_D - 2)
     extra.deal(["n1"], created_days_ago=DAYS_D - 3, stage="closedlost", close_days_ago=DAYS_D - 50)

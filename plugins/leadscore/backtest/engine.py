@@ -122,8 +122,11 @@ def project_with_rules(rules_file: Path | None) -> Iterator[Path]:
         return
     from leadscore.scoring.rules import load_rules
 
-    load_rules(rules_file)
-    text = Path(rules_file).read_text(encoding="utf-8")
+    try:
+        text = Path(rules_file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read rules file {rules_file} ({exc.strerror})",
+                          "pass a copy of dbt_project/scoring_rules.yml with your edits") from None
     if "macro scoring_rules_source" not in text:  # a plain YAML file: wrap it as dbt reads it
         text = "# {% macro scoring_rules_source() %}\n" + text.rstrip("\n") + "\n# {% endmacro %}\n"
     with tempfile.TemporaryDirectory(prefix="leadscore-rules-") as tmp:
@@ -132,6 +135,7 @@ def project_with_rules(rules_file: Path | None) -> Iterator[Path]:
                         ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
         (copy / RULES_MACRO).write_text(text, encoding="utf-8")
         (copy / "scoring_rules.yml").write_text(text, encoding="utf-8")
+        load_rules(copy / "scoring_rules.yml")
         yield copy
 
 
