@@ -30,6 +30,9 @@ def row(**over):
     ("sql", "my_custom_stage", None),
     ("nurture", "lead", None),
     ("disqualified", "marketingqualifiedlead", None),
+    ("customer", "lead", None),            # not leads: their stage is the CRM's own
+    ("customer", "", None),
+    ("in_pipeline", "marketingqualifiedlead", None),
 ])
 def test_lifecycle_is_forward_only(tier, current, expected):
     assert stage_to_write(tier, current) == expected
@@ -68,3 +71,20 @@ def test_fingerprint_changes_with_any_mapped_value(change):
 def test_missing_crm_id():
     assert map_lead(row(crm_id=None)).crm_id is None
     assert map_lead(row(crm_id="  ")).crm_id is None
+
+
+@pytest.mark.parametrize("tier", ["customer", "in_pipeline"])
+def test_customers_and_open_deals_get_their_tier_and_never_a_stage(tier):
+    """The CRM user sees `customer` / `in_pipeline`, not SQL; the lifecycle stage is untouched
+    even where it lags (a customer still at `lead`)."""
+    lead = map_lead(row(tier=tier, lifecyclestage="lead"))
+    assert lead.payload["leadscore_tier"] == tier
+    assert "lifecyclestage" not in lead.payload and lead.stage_floor is None
+
+
+def test_the_tier_property_offers_every_tier():
+    from leadscore.sync.mapping import PROPERTY_DEFINITIONS
+
+    tier = next(p for p in PROPERTY_DEFINITIONS if p["name"] == "leadscore_tier")
+    assert [o["value"] for o in tier["options"]] == ["sql", "mql", "nurture", "disqualified", "in_pipeline", "customer"]
+    assert [o["label"] for o in tier["options"]][-2:] == ["In pipeline", "Customer"]
