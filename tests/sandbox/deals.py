@@ -66,3 +66,22 @@ def write_deals(dataset: Path, count: int = 40, pipelines: bool = True) -> list[
     else:
         path.unlink(missing_ok=True)
     return deals
+
+
+LIFECYCLE_DATE_PROPS = tuple(f"hs_lifecyclestage_{s}_date" for s in (
+    "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist"))
+
+
+def stamp_lifecycle_dates(dataset: Path, count: int = 5) -> list[str]:
+    """Give the first `count` live contacts a date for every lifecycle stage (HubSpot's
+    hs_lifecyclestage_<stage>_date), one day apart; returns their ids."""
+    path = dataset / "hubspot" / "contacts.ndjson"
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    stamped = []
+    for c in lines:
+        if len(stamped) < count and not c.get("archived"):
+            start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+            c["properties"].update({p: iso(start + timedelta(days=i)) for i, p in enumerate(LIFECYCLE_DATE_PROPS)})
+            stamped.append(c["id"])
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in lines))
+    return stamped
