@@ -2,9 +2,6 @@
 `dbt build --select staging` (issue 17 §1), in a database of its own (`ls_deals`)."""
 from __future__ import annotations
 
-import dataclasses
-
-import psycopg
 import pytest
 
 from leadscore import warehouse
@@ -13,6 +10,8 @@ from leadscore.quality.reconcile import reconcile
 from leadscore.scoring.dbt import run_dbt
 
 from tests.quality import factory as f
+from tests.quality.conftest import load
+from tests.scoring.conftest import own_database
 
 DB = "ls_deals"
 STREAMS = ["hubspot_contacts", "hubspot_deals", "hubspot_deal_pipelines"]
@@ -41,24 +40,13 @@ def _data() -> dict:
 
 @pytest.fixture(scope="module")
 def staged(scoring_home):
-    base = warehouse.params()
-    with psycopg.connect(dataclasses.replace(base, dbname="postgres").url, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{DB}" with (force)')
-        conn.execute(f'create database "{DB}"')
-    p = dataclasses.replace(base, dbname=DB)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LEADSCORE_WAREHOUSE_URL", p.url)
-    try:
-        warehouse.bootstrap(p)
+    with own_database(DB) as p:
         with warehouse.connect(p=p) as conn:
-            from tests.quality.conftest import load
             load(conn, _data())
         validate_inputs("deals", force=True, streams=STREAMS)
         run_dbt(["build", "--select", "staging"])
         with warehouse.connect(p=p, autocommit=True) as conn:
             yield conn
-    finally:
-        mp.undo()
 
 
 def _rows(conn, query: str) -> dict[str, dict]:
