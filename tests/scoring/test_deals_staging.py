@@ -87,6 +87,8 @@ def test_pipeline_stages_carry_probability_and_won(staged):
     assert stages[("default", "closedlost")] == (0.0, True, False)
     assert stages[("default", "qualifiedtobuy")] == (0.4, False, False)
     assert stages[("12345", "67891")] == (1.0, True, True) and len(stages) == 6
+    pipelines = dict(staged.execute("select pipeline_id, pipeline_label from staging.stg_hubspot__deal_pipelines"))
+    assert set(pipelines) == {"default", "12345"}
 
 
 def test_contacts_have_became_stage_columns(staged):

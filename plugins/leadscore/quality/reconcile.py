@@ -18,14 +18,12 @@ from psycopg import sql
 from leadscore.sources import raw_store
 
 # stream → (staging relation, the column carrying raw.<stream>.id); mirrors
-# dbt_project/models/staging/**/_*__models.yml, where that column is tested not_null (and unique,
-# except where a model has one row per child, like pipeline stages).
+# dbt_project/models/staging/**/_*__models.yml, where that column is tested unique and not_null.
 STAGING: dict[str, tuple[str, str]] = {
     "hubspot_contacts": ("staging.stg_hubspot__contacts", "contact_id"),
     "hubspot_companies": ("staging.stg_hubspot__companies", "company_id"),
     "hubspot_deals": ("staging.stg_hubspot__deals", "deal_id"),
-    # one row per stage: a pipeline is passed on when any of its stages is (distinct ids are compared)
-    "hubspot_deal_pipelines": ("staging.stg_hubspot__deal_pipeline_stages", "pipeline_id"),
+    "hubspot_deal_pipelines": ("staging.stg_hubspot__deal_pipelines", "pipeline_id"),
     "hubspot_calls": ("staging.stg_hubspot__calls", "call_id"),
     "hubspot_meetings": ("staging.stg_hubspot__meetings", "meeting_id"),
     "hubspot_emails": ("staging.stg_hubspot__emails", "email_id"),
