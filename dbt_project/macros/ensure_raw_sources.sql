@@ -1,7 +1,8 @@
 {#- on-run-start: make every source relation exist (empty) so dbt runs on a fresh warehouse
     before all extractors have run. Same DDL as leadscore.sources.raw_store / warehouse. -#}
 {% macro ensure_raw_sources() %}
-    {% set streams = ['hubspot_contacts', 'hubspot_companies', 'hubspot_calls', 'hubspot_meetings',
+    {% set streams = ['hubspot_contacts', 'hubspot_companies', 'hubspot_deals', 'hubspot_deal_pipelines',
+                      'hubspot_calls', 'hubspot_meetings',
                       'hubspot_emails', 'hubspot_notes', 'hubspot_form_submissions', 'hubspot_page_views',
                       'mailchimp_members', 'mailchimp_campaigns', 'mailchimp_email_activity',
                       'mailchimp_unsubscribes'] %}

@@ -13,11 +13,15 @@ from leadscore.sources.connect import SANDBOX_MAILCHIMP_LIST
 from leadscore.sources.extract import raw_tables, stream_names
 from leadscore.synthetic import generate
 
+from tests.sandbox.deals import stamp_lifecycle_dates, write_deals
+
 
 @pytest.fixture(scope="session")
 def dataset(tmp_path_factory):
     out = tmp_path_factory.mktemp("extract-dataset")
     generate(contacts=400, seed=11, out_dir=out)
+    write_deals(out)            # deals and pipelines by hand, in the shapes issue 17 specifies
+    stamp_lifecycle_dates(out)
     return out
 
 

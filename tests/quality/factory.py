@@ -85,12 +85,38 @@ def unsubscribe(campaign_id: str, email_id: str, email: str) -> RawRecord:
                      NOW - timedelta(days=1))
 
 
+def deal(did: str, contacts: list[str] | Any = ("1",), *, stage: str = "closedwon", pipeline: str = "default",
+         **props: Any) -> RawRecord:
+    closed = stage in ("closedwon", "closedlost")
+    properties = {"dealname": f"Deal {did}", "dealstage": stage, "pipeline": pipeline, "amount": "12000",
+                  "closedate": recent(3) if closed else iso(NOW + timedelta(days=30)), "createdate": recent(40),
+                  "hs_lastmodifieddate": recent(1), "hs_is_closed": str(closed).lower(),
+                  "hs_is_closed_won": str(stage == "closedwon").lower()}
+    properties.update(props)
+    return RawRecord(did, {"id": did, "properties": properties, "createdAt": recent(40), "updatedAt": recent(1),
+                           "archived": False, "associations": {"contacts": list(contacts)}}, NOW - timedelta(days=1))
+
+
+DEFAULT_STAGES = (("appointmentscheduled", "0.2"), ("qualifiedtobuy", "0.4"), ("closedwon", "1.0"),
+                  ("closedlost", "0.0"))
+
+
+def pipeline(pid: str = "default", stages: tuple[tuple[str, str], ...] = DEFAULT_STAGES) -> RawRecord:
+    return RawRecord(pid, {"id": pid, "label": "Sales Pipeline", "displayOrder": 0, "archived": False,
+                           "createdAt": recent(400), "updatedAt": recent(400),
+                           "stages": [{"id": sid, "label": sid.title(), "displayOrder": i, "archived": False,
+                                       "metadata": {"isClosed": str(p in ("0.0", "1.0")).lower(), "probability": p}}
+                                      for i, (sid, p) in enumerate(stages)]}, NOW - timedelta(days=400))
+
+
 def baseline(n: int = 200) -> dict[str, list[RawRecord]]:
     """A clean dataset: n contacts with a little of every stream, all valid and fresh."""
     ids = [f"{i}" for i in range(1, n + 1)]
     return {
         "hubspot_contacts": [contact(i) for i in ids],
         "hubspot_companies": [company(f"co{i}") for i in range(1, n // 4 + 1)],
+        "hubspot_deals": [deal(f"d{i}", [i], stage=DEFAULT_STAGES[int(i) % 4][0]) for i in ids[: n // 4]],
+        "hubspot_deal_pipelines": [pipeline()],
         "hubspot_calls": [engagement(f"call{i}", [i]) for i in ids],
         "hubspot_meetings": [engagement(f"mtg{i}", [i]) for i in ids[: n // 2]],
         "hubspot_emails": [engagement(f"em{i}", [i]) for i in ids],

@@ -20,7 +20,7 @@ CONTACTS = 300
 SEED = 11
 HUBSPOT_TOKEN = "sandbox-hubspot-token"
 MAILCHIMP_KEY = "sandbox-mailchimp-key-us1"
-DEFAULT_CONFIG = {"faults": {}, "seed": 0, "timeout_seconds": 35.0, "index_lag_seconds": 0,
+DEFAULT_CONFIG = {"faults": {}, "seed": 0, "timeout_seconds": 35.0, "index_lag_seconds": 0, "association_page_size": 500,
                   "rate_limits": {"ten_secondly": None, "daily": None, "search_per_second": None,
                                   "retry_after_probability": 0.5}}
 

@@ -2,11 +2,14 @@
 scored by one `dbt build` (the expensive part, shared by the tests that only read marts)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
+from contextlib import contextmanager
 import tempfile
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from leadscore import settings, warehouse
@@ -38,6 +41,24 @@ def scoring_home(tmp_path_factory):
     finally:
         mp.undo()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@contextmanager
+def own_database(name: str):
+    """A fresh database `name` on the session's server, made the warehouse for the block
+    (LEADSCORE_WAREHOUSE_URL), so a module can score without touching the shared one."""
+    base = warehouse.params()
+    with psycopg.connect(dataclasses.replace(base, dbname="postgres").url, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}"')
+    p = dataclasses.replace(base, dbname=name)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LEADSCORE_WAREHOUSE_URL", p.url)
+    try:
+        warehouse.bootstrap(p)
+        yield p
+    finally:
+        mp.undo()
 
 
 def reset_database() -> None:

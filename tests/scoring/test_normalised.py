@@ -6,10 +6,8 @@ own (`ls_norm`) so the shared scenario warehouse is not touched.
 """
 from __future__ import annotations
 
-import dataclasses
 import unicodedata
 
-import psycopg
 import pytest
 
 from leadscore import warehouse
@@ -17,6 +15,7 @@ from leadscore.quality import validate_inputs
 from leadscore.quality.reconcile import reconcile
 from leadscore.scoring.dbt import run_dbt
 
+from tests.scoring.conftest import own_database
 from tests.scoring.fixtures import AS_OF, Dataset
 
 DB = "ls_norm"
@@ -49,23 +48,13 @@ def _dataset() -> Dataset:
 
 @pytest.fixture(scope="module")
 def scored_norm(scoring_home):
-    base = warehouse.params()
-    with psycopg.connect(dataclasses.replace(base, dbname="postgres").url, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{DB}" with (force)')
-        conn.execute(f'create database "{DB}"')
-    p = dataclasses.replace(base, dbname=DB)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("LEADSCORE_WAREHOUSE_URL", p.url)
-    try:
-        warehouse.bootstrap(p)
+    with own_database(DB) as p:
         with warehouse.connect(p=p) as conn:
             _dataset().land(conn)
         inputs = validate_inputs("norm", force=True, as_of=AS_OF)
         run_dbt(["build", "--exclude", "resource_type:snapshot"], as_of=AS_OF.isoformat())
         with warehouse.connect(p=p, autocommit=True) as conn:
             yield inputs, conn
-    finally:
-        mp.undo()
 
 
 def _rows(conn, query: str, params=None) -> list[dict]:

@@ -8,7 +8,9 @@ Two levels (an expectation's `meta.level`): a `record` failure keeps the whole r
 scoring (identity, email, timestamps); a `value` failure only nulls that one value (a company
 with an absurd revenue keeps its industry and size): it goes to the history with level
 'value' and to `quality.normalised_values` as null, which dbt staging reads, but not to the
-current set, so the row still counts as scored in loaded = scored + quarantined.
+current set, so the row still counts as scored in loaded = scored + quarantined. The nulled
+field is the checked column, or `meta.field` when the check reads a derived column (a deal
+stage no pipeline knows is checked on `deal_stage_known` and nulls `deal_stage`).
 """
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def _insert_failed_rows(conn: psycopg.Connection, run_id: str, spec: TypedStream
             where run_id = %(run_id)s and stream = %(stream)s and expectation = %(rule)s
             on conflict (stream, record_id, field) do update set value = null
             """,
-            {"field": outcome.kwargs["column"], "run_id": run_id, "stream": spec.stream, "rule": outcome.rule})
+            {"field": outcome.meta.get("field") or outcome.kwargs["column"], "run_id": run_id, "stream": spec.stream, "rule": outcome.rule})
 
 
 def record(conn: psycopg.Connection, run_id: str, spec: TypedStream, outcomes: Iterable[Outcome]) -> int:

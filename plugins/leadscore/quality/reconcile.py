@@ -22,6 +22,8 @@ from leadscore.sources import raw_store
 STAGING: dict[str, tuple[str, str]] = {
     "hubspot_contacts": ("staging.stg_hubspot__contacts", "contact_id"),
     "hubspot_companies": ("staging.stg_hubspot__companies", "company_id"),
+    "hubspot_deals": ("staging.stg_hubspot__deals", "deal_id"),
+    "hubspot_deal_pipelines": ("staging.stg_hubspot__deal_pipelines", "pipeline_id"),
     "hubspot_calls": ("staging.stg_hubspot__calls", "call_id"),
     "hubspot_meetings": ("staging.stg_hubspot__meetings", "meeting_id"),
     "hubspot_emails": ("staging.stg_hubspot__emails", "email_id"),

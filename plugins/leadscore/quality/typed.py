@@ -163,6 +163,40 @@ def _mailchimp_event(stream: str, key_expr: str) -> TypedStream:
     return TypedStream(stream, stream, tuple(cols), join, (email("r.record->>'email_address'"),))
 
 
+# Stage ids the pipelines stream knows, per pipeline (a deal's stage must be one of its pipeline's).
+KNOWN_STAGES = (
+    "select pl.id as pipeline_id, st->>'id' as stage_id from raw.hubspot_deal_pipelines pl "
+    "cross join lateral jsonb_array_elements(case when jsonb_typeof(pl.record->'stages') = 'array' "
+    "then pl.record->'stages' else '[]'::jsonb end) st where not pl.is_deleted"
+)
+DEAL_STAGE = "nullif(btrim(p->>'dealstage'), '')"
+
+
+def _deals() -> TypedStream:
+    """A stage is known when a landed pipeline lists it (under the deal's pipeline, if it names
+    one); with no pipelines landed at all there is nothing to check against, so it passes."""
+    known = (f"({DEAL_STAGE} is null or not exists (select 1 from raw.hubspot_deal_pipelines pl where not pl.is_deleted) "
+             f"or exists (select 1 from ({KNOWN_STAGES}) ks where ks.stage_id = {DEAL_STAGE} "
+             f"and (ks.pipeline_id = nullif(btrim(p->>'pipeline'), '') or nullif(btrim(p->>'pipeline'), '') is null)))")
+    cols = RECORD_ID + [
+        ("deal_stage_raw", "p->>'dealstage'"), ("deal_stage", DEAL_STAGE), ("deal_stage_known", known),
+        ("contact_ref", "r.record->'associations'->'contacts'"),
+        ("longest_value", "quality.longest_value(p)"),
+    ] + timestamp("created_at", "coalesce(p->>'createdate', r.record->>'createdAt')") \
+        + timestamp("updated_at", "coalesce(p->>'hs_lastmodifieddate', r.record->>'updatedAt')") \
+        + timestamp("closed_at", "p->>'closedate'")
+    return TypedStream("hubspot_deals", "hubspot_deals", tuple(cols),
+                       normalised=(Normalised("amount", "amount", "p->>'amount'"),))
+
+
+def _deal_pipelines() -> TypedStream:
+    cols = RECORD_ID + [
+        ("stage_count", "case when jsonb_typeof(r.record->'stages') = 'array' "
+                        "then jsonb_array_length(r.record->'stages') else 0 end"),
+    ] + timestamp("updated_at", "r.record->>'updatedAt'")
+    return TypedStream("hubspot_deal_pipelines", "hubspot_deal_pipelines", tuple(cols))
+
+
 # The natural event key of Mailchimp email activity, as leadscore.sources.mailchimp.event_key builds it.
 ACTIVITY_KEY = ("md5(concat_ws('|', coalesce(r.record->>'campaign_id', ''), coalesce(r.record->>'email_id', ''), "
                 "coalesce(r.record->>'action', ''), coalesce(r.record->>'timestamp', ''), coalesce(r.record->>'url', '')))")
@@ -181,6 +215,8 @@ STREAMS: dict[str, TypedStream] = {s.stream: s for s in [
         normalised=(Normalised("industry", "text", "p->>'industry'"),
                     Normalised("employees", "count", "p->>'numberofemployees'"),
                     Normalised("annual_revenue", "amount", "p->>'annualrevenue'"))),
+    _deals(),
+    _deal_pipelines(),
     *(_engagement(s) for s in ("hubspot_calls", "hubspot_meetings", "hubspot_emails", "hubspot_notes")),
     _event("hubspot_form_submissions"),
     _event("hubspot_page_views"),

@@ -62,6 +62,8 @@ def _row_params(th: config.Thresholds, as_of: datetime, future_dated: bool) -> d
     (a meeting booked for next week); dates that cannot lie ahead keep `max_timestamp`."""
     max_timestamp = (as_of + timedelta(minutes=th["clock_skew_minutes"])).timestamp()
     return {"max_timestamp": max_timestamp, "max_occurred_timestamp": None if future_dated else max_timestamp,
+            "max_close_timestamp": (as_of + timedelta(days=th["max_close_days_ahead"])).timestamp(),
+            "max_deal_amount": th["max_deal_amount"],
             "max_property_chars": th["max_property_chars"], "max_employees": th["max_employees"],
             "max_annual_revenue": th["max_annual_revenue"]}
 

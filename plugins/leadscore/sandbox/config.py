@@ -79,6 +79,7 @@ class SandboxConfig:
     faults: Faults = field(default_factory=Faults)
     index_lag_seconds: float = 0.0
     lifecycle_forward_only: bool = True
+    association_page_size: int = 500   # v4 association targets per record per page (HubSpot's default limit)
 
     def public(self) -> dict[str, Any]:
         """The settings minus the secrets (for GET /_sandbox/config)."""
@@ -100,6 +101,8 @@ class SandboxConfig:
             self.index_lag_seconds = float(body["index_lag_seconds"])
         if "lifecycle_forward_only" in body:
             self.lifecycle_forward_only = bool(body["lifecycle_forward_only"])
+        if "association_page_size" in body:
+            self.association_page_size = int(body["association_page_size"])
         if "hubspot_token" in body:
             self.hubspot_token = str(body["hubspot_token"])
         if "mailchimp_key" in body:

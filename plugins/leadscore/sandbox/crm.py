@@ -16,14 +16,16 @@ from typing import Any
 from leadscore.sandbox.config import SandboxConfig
 from leadscore.sandbox.errors import HubSpotError, row_error
 from leadscore.sandbox.search import compile_order, compile_where
-from leadscore.sandbox.store import (ASSOCIATION_TYPE_IDS, CRM_TYPES, MODIFIED_PROP, SINGULAR, Store, iso_ms,
-                                     parse_ms)
+from leadscore.sandbox.store import (ASSOCIATION_TYPE_IDS, CREATED_PROP, CRM_TYPES, MODIFIED_PROP, SINGULAR, Store,
+                                     iso_ms, parse_ms)
 
 LIFECYCLE_ORDER = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer",
                    "evangelist"]
 DEFAULT_PROPERTIES = {
     "contacts": ["createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"],
     "companies": ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
+    "deals": ["amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate", "hs_object_id",
+              "pipeline"],
 }
 ALWAYS = ("hs_object_id",)
 READ_ONLY = {"hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_createdate",
@@ -93,8 +95,7 @@ class Crm:
             return list(names)
         catalog = self.catalog(object_type)
         chosen = [p for p in dict.fromkeys(properties) if p in catalog]
-        for p in (*ALWAYS, "createdate" if object_type in ("contacts", "companies") else "hs_createdate",
-                  MODIFIED_PROP[object_type]):
+        for p in (*ALWAYS, CREATED_PROP[object_type], MODIFIED_PROP[object_type]):
             if p not in chosen:
                 chosen.append(p)
         return chosen
@@ -430,6 +431,9 @@ class Crm:
 
     # -- associations v4 -----------------------------------------------------------------------
     def associations_v4(self, from_type: str, to_type: str, body: dict[str, Any]) -> tuple[list[dict], list[dict]]:
+        """One result per input id with at most `association_page_size` targets; a longer list
+        carries `paging.next.after`, which the client re-sends as `{"id", "after"}` for the rest
+        (absent on the last page). Ids with no (live) association are 207 error rows."""
         check_type(from_type)
         check_type(to_type)
         inputs = self.inputs(body)
@@ -437,16 +441,23 @@ class Crm:
         numeric = [int(i) for i in ids if i.isdigit()]
         links = self.linked(from_type, to_type, numeric)
         type_id = ASSOCIATION_TYPE_IDS.get((from_type, to_type), 0)
+        size = max(1, int(self.config.association_page_size))
         results, errors = [], []
-        for oid in ids:
+        for item, oid in zip(inputs, ids):
             targets = links.get(int(oid)) if oid.isdigit() else None
             if not targets:
                 errors.append(row_error("OBJECT_NOT_FOUND", f"No {to_type} is associated with {SINGULAR[from_type]} {oid}.",
                                         "NO_ASSOCIATIONS_FOUND", {"fromObjectId": [oid]}))
                 continue
-            results.append({"from": {"id": oid}, "to": [
+            after = decode_cursor(item.get("after"))
+            rest = [t for t in targets if t > after]
+            row: dict[str, Any] = {"from": {"id": oid}, "to": [
                 {"toObjectId": t, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}]}
-                for t in targets]})
+                for t in rest[:size]]}
+            if len(rest) > size:
+                cursor = encode_cursor(rest[size - 1])
+                row["paging"] = {"next": {"after": cursor, "link": None}}
+            results.append(row)
         return results, errors
 
 

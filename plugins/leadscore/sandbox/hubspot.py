@@ -1,4 +1,4 @@
-"""HubSpot HTTP routes: CRM objects v3, associations v4, properties v3, events v3.
+"""HubSpot HTTP routes: CRM objects v3, associations v4, properties v3, pipelines v3, events v3.
 
 The routes only parse HTTP and pick status codes; object semantics live in crm.py.
 """
@@ -204,6 +204,29 @@ async def update_object(object_type: str, object_id: str, request: Request) -> J
         first = errors[0]
         raise HubSpotError(404 if first["category"] == "OBJECT_NOT_FOUND" else 400, first["message"], first["category"])
     return JSONResponse(results[0])
+
+
+# -- pipelines v3 ------------------------------------------------------------------------------
+def pipelines_of(request: Request, object_type: str) -> list[dict]:
+    """Deal pipelines in display order (the sandbox serves no other object's pipelines)."""
+    if object_type not in ("deals", "0-3"):
+        raise HubSpotError(400, f"Unable to infer object type from: {object_type}")
+    rows = state_of(request).store.query(
+        "SELECT body FROM pipelines WHERE object_type = 'deals' ORDER BY display_order, id")
+    return [json.loads(r[0]) for r in rows]
+
+
+@router.get("/crm/v3/pipelines/{object_type}")
+async def list_pipelines(object_type: str, request: Request) -> JSONResponse:
+    return JSONResponse({"results": pipelines_of(request, object_type)})
+
+
+@router.get("/crm/v3/pipelines/{object_type}/{pipeline_id}")
+async def get_pipeline(object_type: str, pipeline_id: str, request: Request) -> JSONResponse:
+    for pipeline in pipelines_of(request, object_type):
+        if pipeline["id"] == pipeline_id:
+            return JSONResponse(pipeline)
+    raise HubSpotError(404, f"Unable to find pipeline {pipeline_id} for object type {object_type}", "OBJECT_NOT_FOUND")
 
 
 # -- associations v4 --------------------------------------------------------------------------

@@ -18,18 +18,38 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterable, Iterator, TypeVar
 
-CRM_TYPES = ("contacts", "companies", "calls", "meetings", "emails", "notes")
+CRM_TYPES = ("contacts", "companies", "deals", "calls", "meetings", "emails", "notes")
 ENGAGEMENT_TYPES = ("calls", "meetings", "emails", "notes")
 MODIFIED_PROP = {t: "lastmodifieddate" if t == "contacts" else "hs_lastmodifieddate" for t in CRM_TYPES}
 CREATED_PROPS = ("createdate", "hs_createdate")
-SINGULAR = {"contacts": "contact", "companies": "company", "calls": "call", "meetings": "meeting", "emails": "email",
-            "notes": "note"}
+# contacts, companies and deals carry `createdate`; engagements `hs_createdate`
+CREATED_PROP = {t: "hs_createdate" if t in ENGAGEMENT_TYPES else "createdate" for t in CRM_TYPES}
+SINGULAR = {"contacts": "contact", "companies": "company", "deals": "deal", "calls": "call", "meetings": "meeting",
+            "emails": "email", "notes": "note"}
 # HubSpot-defined association type ids (v4), by (from, to).
-ASSOCIATION_TYPE_IDS = {("contacts", "companies"): 1, ("companies", "contacts"): 2, ("calls", "contacts"): 194,
+ASSOCIATION_TYPE_IDS = {("contacts", "companies"): 1, ("companies", "contacts"): 2, ("deals", "contacts"): 3,
+                        ("contacts", "deals"): 4, ("calls", "contacts"): 194,
                         ("contacts", "calls"): 193, ("emails", "contacts"): 198, ("contacts", "emails"): 197,
                         ("meetings", "contacts"): 200, ("contacts", "meetings"): 199, ("notes", "contacts"): 202,
                         ("contacts", "notes"): 201}
 CHUNK = 20_000
+PIPELINE_STAMP = "2020-01-01T00:00:00Z"
+# HubSpot's default deal stages: (id, label, probability); 1.0 is closed won, 0.0 closed lost.
+DEFAULT_DEAL_STAGES = (("appointmentscheduled", "Appointment Scheduled", "0.2"),
+                       ("qualifiedtobuy", "Qualified To Buy", "0.4"),
+                       ("presentationscheduled", "Presentation Scheduled", "0.6"),
+                       ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8"),
+                       ("contractsent", "Contract Sent", "0.9"),
+                       ("closedwon", "Closed Won", "1.0"),
+                       ("closedlost", "Closed Lost", "0.0"))
+DEFAULT_DEAL_PIPELINE = {
+    "id": "default", "label": "Sales Pipeline", "displayOrder": 0, "archived": False,
+    "createdAt": PIPELINE_STAMP, "updatedAt": PIPELINE_STAMP,
+    "stages": [{"id": sid, "label": label, "displayOrder": n, "archived": False,
+                "metadata": {"isClosed": str(sid.startswith("closed")).lower(), "probability": probability},
+                "createdAt": PIPELINE_STAMP, "updatedAt": PIPELINE_STAMP}
+               for n, (sid, label, probability) in enumerate(DEFAULT_DEAL_STAGES)],
+}
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -39,6 +59,8 @@ CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, id TEXT, event_type 
     occurred_ms INTEGER, body TEXT);
 CREATE TABLE IF NOT EXISTS properties (object_type TEXT, name TEXT, body TEXT, PRIMARY KEY (object_type, name));
 CREATE TABLE IF NOT EXISTS property_groups (object_type TEXT, name TEXT, body TEXT, PRIMARY KEY (object_type, name));
+CREATE TABLE IF NOT EXISTS pipelines (object_type TEXT, id TEXT, display_order INTEGER, body TEXT,
+    PRIMARY KEY (object_type, id));
 CREATE TABLE IF NOT EXISTS mc_lists (id TEXT PRIMARY KEY, body TEXT);
 CREATE TABLE IF NOT EXISTS mc_members (seq INTEGER PRIMARY KEY, id TEXT, list_id TEXT, last_changed_ms INTEGER, body TEXT);
 CREATE TABLE IF NOT EXISTS mc_campaigns (seq INTEGER PRIMARY KEY, id TEXT UNIQUE, send_ms INTEGER, body TEXT);
@@ -259,6 +281,7 @@ class DatasetLoader:
             self._insert(f"INSERT OR REPLACE INTO {table} VALUES (?,?,?)",
                          _lines(self.hubspot / f"{name}.ndjson",
                                 lambda line, p: (p.pop("objectType"), p["name"], json.dumps(p, ensure_ascii=False))))
+        self._pipelines()
         self._mailchimp()
         conn.execute("COMMIT")
         conn.executescript(INDEXES)
@@ -297,6 +320,17 @@ class DatasetLoader:
         self._insert(f"INSERT INTO obj_{object_type} (id, props, created_at, updated_at, created_ms, modified_ms, "
                      "archived, archived_at) VALUES (?,?,?,?,?,?,?,?)", rows())
         self.conn.executemany("INSERT INTO assoc VALUES (?,?,?,?)", assoc)
+
+    def _pipelines(self) -> None:
+        """Deal pipelines as GET /crm/v3/pipelines/deals returns them; without a file, HubSpot's
+        default pipeline (every portal has one)."""
+        path = self.hubspot / "pipelines.ndjson"
+        rows = _lines(path, lambda line, p: ("deals", str(p["id"]), int(p.get("displayOrder") or 0),
+                                             json.dumps({**p, "id": str(p["id"])}, ensure_ascii=False)),
+                      key=lambda row: row[1])
+        if not path.exists():
+            rows = iter([("deals", "default", 0, json.dumps(DEFAULT_DEAL_PIPELINE))])
+        self._insert("INSERT INTO pipelines VALUES (?,?,?,?)", rows)
 
     def _mailchimp(self) -> None:
         mc = self.mailchimp

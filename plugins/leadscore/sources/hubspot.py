@@ -1,4 +1,5 @@
-"""HubSpot CRM v3 streams: contacts, companies, engagements (search), archived contacts, events.
+"""HubSpot CRM v3 streams: contacts, companies, deals, engagements (search), archived contacts,
+deal pipelines, events.
 
 Incremental CRM objects use the search endpoint with *keyset* paging: filter
 `<replication key> GTE bookmark − lookback AND hs_object_id GT last id`, sorted by
@@ -66,15 +67,18 @@ class CrmSearchStream(Stream):
     paginator = "keyset-search"
     associate_to: ClassVar[str | None] = None
     archived_too: ClassVar[bool] = False
+    required_properties: ClassVar[tuple[str, ...]] = ()
 
     @property
     def path(self) -> str:  # type: ignore[override]
         return f"/crm/v3/objects/{self.object_type}/search"
 
     def property_names(self) -> list[str]:
-        """Every property the portal defines, so new CRM properties land with no code change."""
+        """Every property the portal defines, so new CRM properties land with no code change,
+        plus the ones downstream models read (`required_properties`), asked for even when the
+        portal's property list omits them (HubSpot ignores names it does not know)."""
         body = self.client.get(f"/crm/v3/properties/{self.object_type}")
-        return sorted({p["name"] for p in body.get("results", [])})
+        return sorted({p["name"] for p in body.get("results", [])} | set(self.required_properties))
 
     def pages_from(self, state: dict) -> Iterator[Page]:
         for page in self.search_pages(state):
@@ -135,18 +139,27 @@ class CrmSearchStream(Stream):
             yield Page(records, final_state if last else {}, final=last)
 
     def associations(self, ids: list[str]) -> dict[str, list[str]]:
-        """Engagement → contact ids via the v4 associations batch read (search returns none)."""
+        """Record → contact ids via the v4 associations batch read (search returns none).
+
+        A record with more associations than one answer holds carries `paging.next.after`; it is
+        asked again with `{"id", "after"}` until its list has no cursor.
+        """
         found: dict[str, list[str]] = {}
-        for start in range(0, len(ids), ASSOCIATION_BATCH):
-            chunk = ids[start:start + ASSOCIATION_BATCH]
+        pending = [{"id": str(i)} for i in ids]
+        while pending:
+            chunk, pending = pending[:ASSOCIATION_BATCH], pending[ASSOCIATION_BATCH:]
             body = self.client.post(
                 f"/crm/v4/associations/{self.object_type}/{self.associate_to}/batch/read",
-                {"inputs": [{"id": str(i)} for i in chunk]},
-                accept_status=(207,),
+                {"inputs": chunk}, accept_status=(207,),
             )
             for row in body.get("results", []):
-                found[str(row["from"]["id"])] = sorted(str(t["toObjectId"]) for t in row.get("to", []))
-        return found
+                from_id = str(row["from"]["id"])
+                found.setdefault(from_id, []).extend(str(t["toObjectId"]) for t in row.get("to", []))
+                after = next_cursor(row)
+                if after:
+                    self.follow(("associations", from_id, after), f"{after!r} (associations of {from_id})")
+                    pending.append({"id": from_id, "after": after})
+        return {k: sorted(set(v)) for k, v in found.items()}
 
 
 class Contacts(CrmSearchStream):
@@ -154,11 +167,24 @@ class Contacts(CrmSearchStream):
     object_type = "contacts"
     replication_key = "lastmodifieddate"
     archived_too = True
+    # when the contact reached each stage: the conversion and point-in-time lifecycle history
+    required_properties = tuple(f"hs_lifecyclestage_{stage}_date" for stage in (
+        "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist"))
 
 
 class Companies(CrmSearchStream):
     name = "hubspot_companies"
     object_type = "companies"
+
+
+class Deals(CrmSearchStream):
+    """Deals with their contact ids: the outcomes leads are measured against."""
+
+    name = "hubspot_deals"
+    object_type = "deals"
+    associate_to = "contacts"
+    required_properties = ("dealname", "dealstage", "pipeline", "amount", "closedate", "createdate",
+                           "hs_is_closed_won", "hs_is_closed", "hs_lastmodifieddate")
 
 
 class Calls(CrmSearchStream):
@@ -183,6 +209,28 @@ class Notes(CrmSearchStream):
     name = "hubspot_notes"
     object_type = "notes"
     associate_to = "contacts"
+
+
+class DealPipelines(Stream):
+    """Deal pipelines and their stages (which stage is won: probability 1.0), read whole every
+    run: a portal has a handful, and a stage edit must reach the warehouse the same day."""
+
+    source = "hubspot"
+    name = "hubspot_deal_pipelines"
+    path = "/crm/v3/pipelines/deals"
+    paginator = "none"
+
+    def pages_from(self, state: dict) -> Iterator[Page]:
+        body = self.client.get(self.path)
+        self.pages += 1
+        records = []
+        for pipeline in body.get("results", []):
+            stamps = [parse_ts(pipeline.get("updatedAt"))] + [parse_ts(s.get("updatedAt"))
+                                                              for s in pipeline.get("stages") or []]
+            records.append(RawRecord(id=str(pipeline["id"]), record=pipeline,
+                                     source_updated_at=max((t for t in stamps if t), default=None),
+                                     is_deleted=bool(pipeline.get("archived"))))
+        yield Page(records, {}, final=True)
 
 
 class ContactEvents(Stream):
@@ -227,5 +275,5 @@ class PageViews(ContactEvents):
 
 
 STREAMS: tuple[type[Stream], ...] = (
-    Contacts, Companies, Calls, Meetings, Emails, Notes, FormSubmissions, PageViews,
+    Contacts, Companies, Deals, DealPipelines, Calls, Meetings, Emails, Notes, FormSubmissions, PageViews,
 )

@@ -11,10 +11,14 @@ from leadscore.synthetic import vocab
 
 STAMP = "2020-01-01T00:00:00Z"
 READ_ONLY = {"hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_createdate",
-             "hs_merged_object_ids"}
+             "hs_merged_object_ids", "hs_is_closed_won", "hs_is_closed"}
 
 _FIELD_TYPE = {"string": "text", "number": "number", "datetime": "date", "enumeration": "select",
-               "phone_number": "phonenumber"}
+               "phone_number": "phonenumber", "bool": "booleancheckbox"}
+# lifecycle stages HubSpot stamps with `hs_lifecyclestage_<stage>_date` when a contact reaches them
+LIFECYCLE_DATE_STAGES = (("lead", "lead"), ("marketingqualifiedlead", "marketing qualified lead"),
+                         ("salesqualifiedlead", "sales qualified lead"), ("opportunity", "opportunity"),
+                         ("customer", "customer"), ("evangelist", "evangelist"))
 
 
 def prop(object_type: str, name: str, label: str, type_: str = "string", group: str | None = None,
@@ -22,7 +26,7 @@ def prop(object_type: str, name: str, label: str, type_: str = "string", group: 
     """One property definition; `options` makes it an enumeration."""
     if options is not None:
         type_ = "enumeration"
-    read_only = name in READ_ONLY
+    read_only = name in READ_ONLY or (name.startswith("hs_lifecyclestage_") and name.endswith("_date"))
     return {
         "objectType": object_type,
         "name": name, "label": label, "type": type_, "fieldType": _FIELD_TYPE[type_],
@@ -38,7 +42,7 @@ def prop(object_type: str, name: str, label: str, type_: str = "string", group: 
 
 def _common(object_type: str, modified: str) -> list[dict]:
     return [prop(object_type, "hs_object_id", "Record ID", "number"),
-            prop(object_type, "createdate" if object_type in ("contacts", "companies") else "hs_createdate",
+            prop(object_type, "createdate" if object_type in ("contacts", "companies", "deals") else "hs_createdate",
                  "Create date", "datetime"),
             prop(object_type, modified, "Last modified date", "datetime")]
 
@@ -55,10 +59,21 @@ def property_definitions() -> Iterator[dict]:
     yield prop(c, "associatedcompanyid", "Primary associated company ID", "number")
     yield prop(c, "lifecyclestage", "Lifecycle stage", options=vocab.LIFECYCLE_STAGES)
     yield prop(c, "hs_lead_status", "Lead status", options=vocab.LEAD_STATUSES)
-    yield prop(c, "hs_lifecyclestage_customer_date", "Became a customer date", "datetime")
+    for stage, label in LIFECYCLE_DATE_STAGES:
+        yield prop(c, f"hs_lifecyclestage_{stage}_date", f"Became a {label} date", "datetime")
     yield prop(c, "closedate", "Close date", "datetime")
     for name in vocab.MEDDIC_SAMPLES:
         yield prop(c, name, name.replace("_", " ").title().replace("Meddic", "MEDDIC"), group="meddic", custom=True)
+
+    d = "deals"
+    yield from _common(d, "hs_lastmodifieddate")
+    yield prop(d, "dealname", "Deal name")
+    yield prop(d, "pipeline", "Pipeline")
+    yield prop(d, "dealstage", "Deal stage")
+    yield prop(d, "amount", "Amount", "number")
+    yield prop(d, "closedate", "Close date", "datetime")
+    for name, label in [("hs_is_closed_won", "Is closed won"), ("hs_is_closed", "Is deal closed?")]:
+        yield prop(d, name, label, "bool")
 
     co = "companies"
     yield from _common(co, "hs_lastmodifieddate")
