@@ -26,7 +26,7 @@ renamed as (
         lower({{ clean_text("source.record -> 'properties' ->> 'lifecyclestage'") }}) as lifecyclestage,
         {{ clean_text("source.record -> 'properties' ->> 'hs_lead_status'") }} as lead_status,
         -- when the contact reached each stage (HubSpot's hs_lifecyclestage_<stage>_date)
-        {%- for stage in ['lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist'] %}
+        {%- for stage in dated_lifecycle_stages() %}
         {{ parse_timestamp("source.record -> 'properties' ->> 'hs_lifecyclestage_" ~ stage ~ "_date'") }} as became_{{ stage }}_at,
         {%- endfor %}
 
