@@ -30,7 +30,7 @@
 {#- Select-list items that pivot rows of one lead and activity type (columns type_no, n,
     first_at, last_at, counted, decayed; at most one row per lead and type) into the state's
     per-type columns; for a query grouped by lead_id. The type is matched by its number (its
-    position in rules_activity_types): an integer test, evaluated 25 times per row. -#}
+    position in rules_activity_types): an integer test, evaluated once per type for each row. -#}
 {% macro pivot_activity_types(alias) -%}
     {%- for t in rules_activity_types() %}
     {%- set type_no = loop.index %}

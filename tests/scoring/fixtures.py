@@ -121,9 +121,18 @@ class Dataset:
         self.rows["hubspot_deals"].append(RawRecord(did, rec, self.ago(created_days_ago)))
         return did
 
-    def email_event(self, email: str, action: str, days_ago: float, bounce_type: str | None = None) -> None:
+    def campaign(self, cid: str, sent_days_ago: float) -> datetime:
+        """A sent Mailchimp campaign; returns its send time."""
+        sent = self.ago(sent_days_ago)
+        rec = {"id": cid, "type": "regular", "status": "sent", "send_time": iso(sent),
+               "recipients": {"list_id": "l1"}, "settings": {"subject_line": "News", "title": cid}}
+        self.rows["mailchimp_campaigns"].append(RawRecord(cid, rec, sent))
+        return sent
+
+    def email_event(self, email: str, action: str, days_ago: float, bounce_type: str | None = None,
+                    campaign_id: str = "c1") -> None:
         eid = self._id("mc-")
-        rec = {"campaign_id": "c1", "list_id": "l1", "email_id": hashlib.md5(email.strip().lower().encode()).hexdigest(),
+        rec = {"campaign_id": campaign_id, "list_id": "l1", "email_id": hashlib.md5(email.strip().lower().encode()).hexdigest(),
                "email_address": email, "action": action, "timestamp": iso(self.ago(days_ago)),
                "url": "https://example.test/blog/x" if action == "click" else None, "ip": "10.0.0.1"}
         if bounce_type:
@@ -219,4 +228,55 @@ def scenario_dataset() -> Dataset:
     d.unsubscribe("student@gmail.com", 1)
     d.email_event("student@gmail.com", "bounce", 1, bounce_type="hard")
     d.form("stud", "demo_request", -30)  # 30 days in the future: ignored
+
+    # engagement is what the lead did (issue 17): our outreach only → no engagement
+    d.contact("out", "out@softco.example", title="IT Manager", company_id="co-soft")
+    for days in (3, 10, 20):
+        d.engagement("calls", ["out"], days, hs_call_direction="OUTBOUND", hs_call_disposition="No answer")
+        d.engagement("emails", ["out"], days, hs_email_direction="EMAIL", hs_email_subject="Quick question")
+    d.engagement("emails", ["out"], 4, hs_email_direction="FORWARDED_EMAIL", hs_email_subject="Fwd: intro")
+    d.engagement("calls", ["out"], 5, hs_call_disposition="Left voicemail")  # no direction: a rep's log
+    # … and the same outreach answered: a reply and a call back
+    d.contact("reply", "reply@softco.example", title="IT Manager", company_id="co-soft")
+    d.engagement("emails", ["reply"], 6, hs_email_direction="EMAIL", hs_email_subject="Quick question")
+    d.engagement("emails", ["reply"], 5, hs_email_direction="INCOMING_EMAIL", hs_email_subject="Re: Quick question")
+    d.engagement("calls", ["reply"], 4, hs_call_direction="INBOUND", hs_call_disposition="Connected")
+
+    # a mail gateway clicks every link seconds after the send; the person clicks a minute later
+    d.campaign("c-news", 3)
+    d.contact("scan", "scan@softco.example", title="Developer", company_id="co-soft")
+    for seconds in (2, 3, 65):
+        d.email_event("scan@softco.example", "click", 3 - seconds / 86400, campaign_id="c-news")
+
+    # localised paths count as their English page types
+    d.contact("de", "de@finbank.example", title="Analystin", company_id="co-bank", country="DE")
+    d.page("de", "/de/preise", 2)
+    d.page("de", "/DE/Preise/enterprise", 3)
+    d.page("de", "/referenzen/acme", 4)
+    d.page("de", "/cs/produkt/scoring", 5)
+    d.page("de", "/de/karriere", 6)
+
+    # a hard bounce: the person left → disqualified; bounced, then a form → back
+    d.contact("gone", "gone@bigsoft.example", title="CTO", company_id="co-big")
+    d.form("gone", "demo_request", 20)
+    d.email_event("gone@bigsoft.example", "bounce", 10, bounce_type="hard")
+    d.contact("back", "back@bigsoft.example", title="CTO", company_id="co-big")
+    d.email_event("back@bigsoft.example", "bounce", 10, bounce_type="hard")
+    d.form("back", "demo_request", 5)
+
+    # BANT on firmographics (a large company, a CEO) and one product page: budget is not stated
+    d.contact("firmo", "firmo@bigsoft.example", title="CEO", company_id="co-big")
+    d.page("firmo", "/product/x", 5)
+
+    # titles in Czech, Slovak, Polish and German forms, female ones too
+    for cid, title in TITLES:
+        d.contact(cid, f"{cid}@titles.example", title=title)
     return d
+
+
+# (contact id, title) of title-only leads, and the fit rule each must match
+TITLES = (("t-cz", "Ředitelka obchodu"), ("t-cz2", "ŘEDITEL IT"), ("t-pl", "Kierowniczka działu IT"),
+          ("t-de", "Geschäftsführerin"), ("t-at", "Vorständin Finanzen"), ("t-sk", "Vedúca predaja"),
+          ("t-pl2", "Członkini Zarządu"), ("t-de2", "Leiterin Vertrieb"))
+TITLE_RULES = {"t-cz": "senior_title", "t-cz2": "senior_title", "t-pl": "manager_title", "t-de": "senior_title",
+               "t-at": "senior_title", "t-sk": "manager_title", "t-pl2": "senior_title", "t-de2": "manager_title"}

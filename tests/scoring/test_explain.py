@@ -30,6 +30,15 @@ def test_render_shows_tier_factors_and_sum():
     assert "DISQUALIFIED" in text and "competitor_domain" in text and "engagement_clamp" in text
 
 
+def test_render_lists_what_was_seen_but_not_counted():
+    expl = explain("out@softco.example")
+    assert expl.engagement_score == 0 and dict(expl.unscored) == {"crm_call_outbound": 4, "crm_email_outbound": 4}
+    console = Console(width=200, record=True)
+    console.print(render_explanation(expl))
+    assert "not engagement (0 points by the rules" in console.export_text()
+    assert dict(explain("scan").unscored) == {"email_click_scanner": 2}
+
+
 def test_unknown_lead_is_a_leadscore_error():
     with pytest.raises(LeadscoreError) as err:
         explain("nobody@example.com")

@@ -48,6 +48,28 @@ def test_default_rules_are_valid():
     ("    - {activity: [demo_request, contact_sales, pricing_inquiry, crm_meeting], within_days: 90}",
      "    - {activity: [demo_request, webinar_attended], within_days: 90}",
      "scoring_rules.yml: signal 'plans' condition 1: unknown activity type 'webinar_attended'"),
+    # a rules file from before the split of calls and emails by direction
+    ("  crm_note:             {points: 0}", "  crm_note:             {points: 0}\n  crm_call: {points: 10}",
+     "scoring_rules.yml: activity 'crm_call': activity type was split into "
+     "crm_call_inbound, crm_call_connected or crm_call_outbound"),
+    ("pricing_inquiry, crm_meeting], within_days: 90}", "pricing_inquiry, crm_email], within_days: 90}",
+     "scoring_rules.yml: signal 'plans' condition 1: activity type 'crm_email' was split into "
+     "crm_email_reply or crm_email_outbound"),
+    ("{activity: [page_pricing], within_days: 30, min_count: 2}", "{activity: [page_pricing], within_days: 30, min_count: 0}",
+     "scoring_rules.yml: signal 'budget' condition 5: min_count must be a whole number >= 1"),
+    ("page_pricing:    [/pricing,", "page_pricing:    [pricing,",
+     "scoring_rules.yml: normalisation.page_paths.page_pricing: 'pricing' is not a path prefix "
+     "(starts with /, no spaces or quotes)"),
+    ("page_product:    [/product,", "page_product:    [/pricing,",
+     "scoring_rules.yml: normalisation.page_paths.page_product: path '/pricing' is listed under page_pricing too"),
+    ("    page_blog:       [", "    page_news:       [",
+     "scoring_rules.yml: normalisation.page_paths.page_news: unknown page type (one of page_pricing, "
+     "page_case_study, page_product, page_careers, page_blog, page_docs)"),
+    ("scanner_click_seconds: 60", "scanner_click_seconds: soon",
+     "scoring_rules.yml: normalisation.scanner_click_seconds: must be a number >= 0 (0 turns scanner detection off)"),
+    ("  - {name: email_hard_bounced, activity: [email_hard_bounce],",
+     "  - {name: email_hard_bounced, activity: [email_bounce],",
+     "scoring_rules.yml: disqualifier 'email_hard_bounced': unknown activity type 'email_bounce'"),
 ])
 def test_invalid_rules_name_the_bad_rule(tmp_path, old, new, message):
     with pytest.raises(ConfigError) as err:
@@ -65,12 +87,23 @@ def test_missing_file_is_a_config_error(tmp_path):
         load_rules(tmp_path / "nope.yml")
 
 
-def test_dbt_fails_at_compile_time_with_the_same_message(scoring_home, project_copy):
+@pytest.mark.parametrize(("old", "new", "message"), [
+    (*BAD_OPERATOR, "scoring_rules.yml: fit rule 'industry_software': unknown operator 'foo'"),
+    ("page_product:    [/product,", "page_product:    [/pricing,",
+     "scoring_rules.yml: normalisation.page_paths.page_product: path '/pricing' is listed under page_pricing too"),
+    ("pricing_inquiry, crm_meeting], within_days: 90}", "pricing_inquiry, crm_email], within_days: 90}",
+     "scoring_rules.yml: signal 'plans' condition 1: activity type 'crm_email' was split into "
+     "crm_email_reply or crm_email_outbound"),
+])
+def test_dbt_fails_at_compile_time_with_the_same_message(scoring_home, project_copy, old, new, message):
     rules_file = project_copy / "scoring_rules.yml"
-    rules_file.write_text(rules_file.read_text(encoding="utf-8").replace(*BAD_OPERATOR), encoding="utf-8")
+    rules_file.write_text(rules_file.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as py_err:
+        load_rules(rules_file)
+    assert py_err.value.problem == message
     with pytest.raises(LeadscoreError) as err:
         run_dbt(["parse"], project_dir=project_copy)
-    assert "scoring_rules.yml: fit rule 'industry_software': unknown operator 'foo'" in str(err.value)
+    assert message in str(err.value)
 
 
 def test_rules_version_matches_dbt(scored):

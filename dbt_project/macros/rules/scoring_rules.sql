@@ -12,20 +12,34 @@
         'meddic_decision_process': 'text', 'meddic_identified_pain': 'text', 'meddic_champion': 'text'}) }}
 {%- endmacro %}
 
+{#- The normalised activity types (leadscore.scoring.rules.ACTIVITY_TYPES): the activity state
+    has columns per type, so a new one adds columns and recomputes every lead. -#}
 {% macro rules_activity_types() -%}
     {{ return(['demo_request', 'contact_sales', 'pricing_inquiry', 'case_study_request', 'ebook_download',
                'webinar_registration', 'event_registration', 'newsletter_signup', 'form_other',
                'page_pricing', 'page_case_study', 'page_product', 'page_careers', 'page_blog', 'page_docs',
-               'page_other', 'email_open', 'email_click', 'email_hard_bounce', 'email_soft_bounce',
-               'email_unsubscribe', 'crm_call', 'crm_meeting', 'crm_email', 'crm_note']) }}
+               'page_other', 'email_open', 'email_click', 'email_click_scanner', 'email_hard_bounce',
+               'email_soft_bounce', 'email_unsubscribe', 'crm_call_inbound', 'crm_call_connected',
+               'crm_call_outbound', 'crm_meeting', 'crm_email_reply', 'crm_email_outbound', 'crm_note']) }}
 {%- endmacro %}
 
-{#- The activity types some signal or tier trigger looks at, in rule order (the per-lead
+{#- Types earlier versions had, and what replaced them (RETIRED_ACTIVITY_TYPES in rules.py). -#}
+{% macro rules_retired_activity_types() -%}
+    {{ return({'crm_call': 'crm_call_inbound, crm_call_connected or crm_call_outbound',
+               'crm_email': 'crm_email_reply or crm_email_outbound'}) }}
+{%- endmacro %}
+
+{% macro rules_page_types() -%}
+    {{ return(['page_pricing', 'page_case_study', 'page_product', 'page_careers', 'page_blog', 'page_docs']) }}
+{%- endmacro %}
+
+{#- The activity types some signal, tier trigger or disqualifier looks at, in rule order (the per-lead
     first/last times of these decide signals and tiers). -#}
 {% macro rules_signal_activity_types(rules) -%}
     {%- set sql_t = rules.tiers.sql %}
     {%- set lists = [] %}
     {%- for conds in rules.signals.values() %}{% for c in conds if 'activity' in c %}{% do lists.append(c.activity) %}{% endfor %}{% endfor %}
+    {%- for d in rules.get('disqualifiers', []) if 'activity' in d %}{% do lists.append(d.activity) %}{% do lists.append(d.get('unless_later', [])) %}{% endfor %}
     {%- if sql_t.get('hand_raise') is mapping %}{% do lists.append(sql_t.hand_raise.activity) %}{% endif %}
     {%- for q in sql_t.get('sequences', []) %}{% do lists.append(q.first) %}{% do lists.append(q.then) %}{% endfor %}
     {%- set types = [] %}
@@ -81,20 +95,46 @@
 {% endmacro %}
 
 {#- Validate an activity condition {activity: [types], within_days: N}. -#}
-{% macro rules_check_activity_list(where, types, within_days) %}
+{% macro rules_check_activity_list(where, types, within_days, min_count=none) %}
     {% if types is string or types is not sequence or types | length == 0 %}{{ rules_fail(where, "activity needs a non-empty list of activity types") }}{% endif %}
-    {% for t in types %}{% if t not in rules_activity_types() %}{{ rules_fail(where, "unknown activity type '" ~ t ~ "'") }}{% endif %}{% endfor %}
+    {% for t in types %}
+        {% if t in rules_retired_activity_types() %}{{ rules_fail(where, "activity type '" ~ t ~ "' was split into " ~ rules_retired_activity_types()[t]) }}{% endif %}
+        {% if t not in rules_activity_types() %}{{ rules_fail(where, "unknown activity type '" ~ t ~ "'") }}{% endif %}
+    {% endfor %}
     {% if within_days is not none and (not rules_is_number(within_days) or within_days <= 0) %}{{ rules_fail(where, "within_days must be a number > 0") }}{% endif %}
+    {% if min_count is not none and (min_count is not integer or min_count is boolean or min_count < 1) %}{{ rules_fail(where, "min_count must be a whole number >= 1") }}{% endif %}
+{% endmacro %}
+
+{#- Validate `normalisation` (how int_activities_unioned types raw activities). -#}
+{% macro rules_check_normalisation(norm) %}
+    {% if norm is not mapping %}{{ rules_fail('normalisation', "must be a mapping") }}{% endif %}
+    {% for k in norm %}{% if k not in ['scanner_click_seconds', 'connected_call_dispositions', 'page_paths'] %}{{ rules_fail('normalisation', "unknown key '" ~ k ~ "'") }}{% endif %}{% endfor %}
+    {% if not rules_is_number(norm.get('scanner_click_seconds')) or norm.scanner_click_seconds < 0 %}{{ rules_fail('normalisation.scanner_click_seconds', "must be a number >= 0 (0 turns scanner detection off)") }}{% endif %}
+    {% set dispositions = norm.get('connected_call_dispositions') %}
+    {% if dispositions is string or dispositions is not sequence or dispositions | reject('string') | list | length > 0 or '' in dispositions %}{{ rules_fail('normalisation.connected_call_dispositions', "must be a list of call dispositions") }}{% endif %}
+    {% set paths = norm.get('page_paths') %}
+    {% if paths is not mapping or paths | length == 0 %}{{ rules_fail('normalisation.page_paths', "must map page types to lists of path prefixes") }}{% endif %}
+    {% set seen = {} %}
+    {% for page_type, prefixes in paths.items() %}
+        {% set where = 'normalisation.page_paths.' ~ page_type %}
+        {% if page_type not in rules_page_types() %}{{ rules_fail(where, "unknown page type (one of " ~ rules_page_types() | join(', ') ~ ")") }}{% endif %}
+        {% if prefixes is string or prefixes is not sequence or prefixes | length == 0 %}{{ rules_fail(where, "needs a non-empty list of path prefixes") }}{% endif %}
+        {% for prefix in prefixes %}
+            {% if prefix is not string or not modules.re.match('^/[\\w/.~%-]*$', prefix) %}{{ rules_fail(where, "'" ~ prefix ~ "' is not a path prefix (starts with /, no spaces or quotes)") }}{% endif %}
+            {% if prefix | lower in seen %}{{ rules_fail(where, "path '" ~ prefix ~ "' is listed under " ~ seen[prefix | lower] ~ " too") }}{% endif %}
+            {% do seen.update({prefix | lower: page_type}) %}
+        {% endfor %}
+    {% endfor %}
 {% endmacro %}
 
 {#- The parsed, validated rules (a dict). Raises a compiler error naming the bad rule. -#}
 {% macro scoring_rules() %}
     {% set rules = fromyaml(scoring_rules_source()) %}
     {% if rules is not mapping %}{{ rules_fail('file', 'not a YAML mapping') }}{% endif %}
-    {% for section in ['version', 'fit', 'activities', 'grades', 'signals', 'frameworks', 'tiers'] %}
+    {% for section in ['version', 'normalisation', 'fit', 'activities', 'grades', 'signals', 'frameworks', 'tiers'] %}
         {% if section not in rules %}{{ rules_fail('file', "missing section '" ~ section ~ "'") }}{% endif %}
     {% endfor %}
-    {% set known = ['version', 'lists', 'patterns', 'fit', 'activities', 'grades', 'signals', 'frameworks', 'disqualifiers', 'tiers'] %}
+    {% set known = ['version', 'lists', 'patterns', 'normalisation', 'fit', 'activities', 'grades', 'signals', 'frameworks', 'disqualifiers', 'tiers'] %}
     {% for section in rules %}{% if section not in known %}{{ rules_fail('file', "unknown section '" ~ section ~ "'") }}{% endif %}{% endfor %}
     {% for name, values in rules.get('lists', {}).items() %}
         {% if values is string or values is not sequence %}{{ rules_fail("list '" ~ name ~ "'", "must be a list") }}{% endif %}
@@ -102,6 +142,7 @@
     {% for name, values in rules.get('patterns', {}).items() %}
         {% if values is string or values is not sequence %}{{ rules_fail("pattern '" ~ name ~ "'", "must be a list of alternatives") }}{% endif %}
     {% endfor %}
+    {{ rules_check_normalisation(rules.normalisation) }}
     {% set seen = [] %}
     {% for r in rules.fit %}
         {% if r is not mapping or not r.get('name') %}{{ rules_fail('fit rule #' ~ loop.index, "missing name") }}{% endif %}
@@ -112,6 +153,7 @@
     {% endfor %}
     {% for t, a in rules.activities.items() %}
         {% set where = "activity '" ~ t ~ "'" %}
+        {% if t in rules_retired_activity_types() %}{{ rules_fail(where, "activity type was split into " ~ rules_retired_activity_types()[t]) }}{% endif %}
         {% if t not in rules_activity_types() %}{{ rules_fail(where, "unknown activity type") }}{% endif %}
         {% if a is not mapping or not rules_is_number(a.get('points')) %}{{ rules_fail(where, "points must be a number") }}{% endif %}
         {% if a.get('half_life_days') is not none and (not rules_is_number(a.half_life_days) or a.half_life_days <= 0) %}{{ rules_fail(where, "half_life_days must be a number > 0") }}{% endif %}
@@ -126,7 +168,7 @@
         {% for c in conds %}
             {% set where = "signal '" ~ s ~ "' condition " ~ loop.index %}
             {% if c is not mapping %}{{ rules_fail(where, "must be a mapping") }}
-            {% elif 'activity' in c %}{{ rules_check_activity_list(where, c.activity, c.get('within_days')) }}
+            {% elif 'activity' in c %}{{ rules_check_activity_list(where, c.activity, c.get('within_days'), c.get('min_count')) }}
             {% elif 'engagement_gte' in c %}{% if not rules_is_number(c.engagement_gte) %}{{ rules_fail(where, "engagement_gte must be a number") }}{% endif %}
             {% elif 'attribute' in c %}{{ rules_check_condition(where, c, rules) }}
             {% else %}{{ rules_fail(where, "needs attribute, activity or engagement_gte") }}{% endif %}
@@ -143,7 +185,10 @@
         {% if d is not mapping or not d.get('name') %}{{ rules_fail('disqualifier #' ~ loop.index, "missing name") }}{% endif %}
         {% set where = "disqualifier '" ~ d.name ~ "'" %}
         {% if d.name in dq_seen %}{{ rules_fail(where, "duplicate name") }}{% endif %}{% do dq_seen.append(d.name) %}
-        {{ rules_check_condition(where, d, rules) }}
+        {% if 'activity' in d %}
+            {{ rules_check_activity_list(where, d.activity, none) }}
+            {% if d.get('unless_later') is not none %}{{ rules_check_activity_list(where ~ ' unless_later', d.unless_later, none) }}{% endif %}
+        {% else %}{{ rules_check_condition(where, d, rules) }}{% endif %}
     {% endfor %}
     {% set sql_t = rules.tiers.get('sql') %}
     {% set mql_t = rules.tiers.get('mql') %}

@@ -9,12 +9,27 @@
     {%- if types | length == 1 -%}t.first_{{ types[0] }}{%- else -%}least({% for x in types %}t.first_{{ x }}{{ ', ' if not loop.last }}{% endfor %}){%- endif -%}
 {%- endmacro %}
 
-{% macro activity_within(types, within_days) -%}
+{% macro activity_within(types, within_days, min_count=none) -%}
     {%- if within_days is none -%}
         ({{ activity_last_at(types) }} is not null)
     {%- else -%}
         coalesce({{ activity_last_at(types) }} >= {{ days_before_as_of(within_days) }}, false)
     {%- endif -%}
+    {%- if min_count is not none and min_count > 1 %} and {{ activity_count(types) }} >= {{ min_count }}{% endif -%}
+{%- endmacro %}
+
+{#- How many activities of the types the lead had up to the scoring time (t.count_<type>). -#}
+{% macro activity_count(types) -%}
+    ({% for x in types %}coalesce(t.count_{{ x }}, 0){{ ' + ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{#- An activity disqualifier ({activity, unless_later}) as a SQL boolean: the lead did one of
+    `activity`, and none of `unless_later` after the last of them. -#}
+{% macro activity_disqualifier(d) -%}
+    ({{ activity_last_at(d.activity) }} is not null
+    {%- if d.get('unless_later') %}
+     and not coalesce({{ activity_last_at(d.unless_later) }} > {{ activity_last_at(d.activity) }}, false)
+    {%- endif %})
 {%- endmacro %}
 
 {#- The scoring time minus `days` days, computed once per query: timestamptz - interval depends
@@ -27,7 +42,7 @@
 
 {% macro signal_condition(c, rules) -%}
     {%- if 'activity' in c -%}
-        {{ activity_within(c.activity, c.get('within_days')) }}
+        {{ activity_within(c.activity, c.get('within_days'), c.get('min_count')) }}
     {%- elif 'engagement_gte' in c -%}
         coalesce(t.engagement_score >= {{ c.engagement_gte }}, false)
     {%- else -%}
@@ -38,7 +53,8 @@
 {#- Human-readable evidence (SQL text expression) for a condition that holds. -#}
 {% macro signal_evidence(c, rules) -%}
     {%- if 'activity' in c -%}
-        {{ sql_str((c.activity | join('/')) ~ (' within ' ~ c.within_days ~ ' days' if c.get('within_days') is not none else '') ~ ', last ') }} || to_char({{ activity_last_at(c.activity) }} at time zone 'UTC', 'YYYY-MM-DD')
+        {%- if c.get('min_count') is not none and c.min_count > 1 -%}{{ activity_count(c.activity) }}::text || {{ sql_str('× ') }} || {% endif -%}
+        {{ sql_str((c.activity | join('/')) ~ (' (at least ' ~ c.min_count ~ ')' if c.get('min_count') is not none and c.min_count > 1 else '') ~ (' within ' ~ c.within_days ~ ' days' if c.get('within_days') is not none else '') ~ ', last ') }} || to_char({{ activity_last_at(c.activity) }} at time zone 'UTC', 'YYYY-MM-DD')
     {%- elif 'engagement_gte' in c -%}
         'engagement_score ' || {{ rounded('t.engagement_score', 1) }}::text || ' >= {{ c.engagement_gte }}'
     {%- else -%}

@@ -1,5 +1,7 @@
 -- One unified activity stream: CRM engagements, form submissions, page views and Mailchimp
--- email events, attributed to leads, with a normalised activity_type (see scoring_rules.yml).
+-- email events, attributed to leads, with a normalised activity_type (see scoring_rules.yml):
+-- calls and CRM emails by who made them (ours score nothing), clicks of link scanners apart
+-- from the lead's, page types by path in every listed language (macros/rules/activity_normalisation.sql).
 -- Unknown types and rows without a timestamp are dropped. Future-dated rows are kept here
 -- and ignored by scoring until the scoring time reaches them. Activities of contacts that are
 -- not known (yet) are kept with a null lead_id and their contact_key, so they count as soon
@@ -10,10 +12,13 @@
 -- here under a new or moved contact (or its email) and every activity of a lead that gained
 -- or lost a contact (merges, email changes), and replaces those activities' rows
 -- (delete+insert on activity_key). Cost follows the new rows, not the history.
--- Known limit (a full refresh corrects it; the DAG's full_refresh param, weekly): rows
--- deleted or quarantined in raw after they landed here stay.
-{%- set streams = [
-    ('calls', 'crm_call'), ('meetings', 'crm_meeting'), ('emails', 'crm_email'), ('notes', 'crm_note')] %}
+-- When the `normalisation` rules (or the code's types) change, the run re-reads every raw row
+-- and retypes it (the table's comment records what typed it).
+-- Known limits (a full refresh corrects them; the DAG's full_refresh param, weekly): rows
+-- deleted or quarantined in raw after they landed here stay; a click that arrived before its
+-- campaign (no send time yet) stays a click.
+{%- set rules = scoring_rules() %}
+{%- set streams = ['calls', 'meetings', 'emails', 'notes'] %}
 -- depends_on: {{ ref('stg_hubspot__contacts') }}
 {{ config(
     materialized='incremental',
@@ -31,6 +36,7 @@
     "drop index if exists {{ this.schema }}.int_activities_unioned_lead",
     "drop index if exists {{ this.schema }}.int_activities_unioned_contact",
     "{{ analyze_if_stale() }}",
+    "comment on table {{ this }} is '{{ activity_normalisation_version() }}'",
 ]) }}
 
 {%- set since = none %}
@@ -38,6 +44,10 @@
 {%- if execute and is_incremental() %}
     {#- a literal (not a subquery) so the planner sees how few raw rows are new -#}
     {%- set since = timestamp_literal("select coalesce(max(loaded_at), '-infinity') from " ~ this) %}
+    {%- if activity_normalisation_changed(this) %}
+        {{ log("int_activities_unioned: normalisation changed, re-reading every activity", info=True) }}
+        {%- set since = "cast('-infinity' as timestamptz)" %}
+    {%- endif %}
     {%- set prev_leads = adapter.get_relation(this.database, this.schema, 'int_leads_joined') %}
 {%- endif %}
 
@@ -82,11 +92,13 @@ rereads as (
 
 
 crm_engagement_contacts as (
-    {%- for kind, type in streams %}
+    {%- for kind in streams %}
     select
         'hubspot_{{ kind }}:' || e.{{ kind[:-1] }}_id as activity_key,
         c.contact_id as contact_key,
-        '{{ type }}' as activity_type,
+        {% if kind == 'calls' %}{{ crm_call_type('e.call_direction', 'e.call_disposition', rules) }}
+        {%- elif kind == 'emails' %}{{ crm_email_type('e.email_direction') }}
+        {%- else %}'crm_{{ kind[:-1] }}'{% endif %} as activity_type,
         'hubspot' as activity_source,
         e.occurred_at,
         {% if kind == 'calls' %}concat_ws(' ', e.call_direction, e.call_disposition)
@@ -130,16 +142,7 @@ page_views as (
     select
         'hubspot_page_views:' || p.page_view_id as activity_key,
         p.contact_id as contact_key,
-        -- one regex, evaluated once (a simple CASE evaluates its operand once)
-        case substring(p.url_path from '^/(pricing|case-stud|product|careers|blog|docs)')
-            when 'pricing' then 'page_pricing'
-            when 'case-stud' then 'page_case_study'
-            when 'product' then 'page_product'
-            when 'careers' then 'page_careers'
-            when 'blog' then 'page_blog'
-            when 'docs' then 'page_docs'
-            else 'page_other'
-        end as activity_type,
+        {{ page_type('p.url_path', rules) }} as activity_type,
         'hubspot' as activity_source,
         p.occurred_at,
         p.url_path as detail,
@@ -153,21 +156,24 @@ hubspot_activities as (
     union all select * from page_views
 ),
 
+campaign_sends as (
+    -- when each campaign was sent (a few hundred rows): a click right after is a link scanner's
+    select campaign_id, min(sent_at) as sent_at
+    from {{ ref('stg_mailchimp__campaigns') }}
+    group by campaign_id
+),
+
 mailchimp_activities as (
     select
         'mailchimp_email_activity:' || a.email_activity_id as activity_key,
         a.email as contact_key,
-        case
-            when a.action = 'open' then 'email_open'
-            when a.action = 'click' then 'email_click'
-            when a.action = 'bounce' and a.bounce_type = 'hard' then 'email_hard_bounce'
-            when a.action = 'bounce' then 'email_soft_bounce'
-        end as activity_type,
+        {{ mailchimp_activity_type('a.action', 'a.bounce_type', 'a.occurred_at', 'cs.sent_at', rules) }} as activity_type,
         'mailchimp' as activity_source,
         a.occurred_at,
         coalesce(a.url, a.campaign_id) as detail,
         a.extracted_at as loaded_at
     from ({{ rows_to_read(since, 'stg_mailchimp__email_activity', 'email_activity_id', 'mailchimp_email_activity') }}) as a
+    left join campaign_sends as cs on cs.campaign_id = a.campaign_id
     union all
     select
         'mailchimp_unsubscribes:' || u.unsubscribe_id,

@@ -190,7 +190,7 @@ rebased as (
         greatest(s.last_{{ t }}, d.last_{{ t }}) as last_{{ t }},
         case when {{ n }} > 0 then coalesce(s.counted_{{ t }}, 0) + coalesce(d.counted_{{ t }}, 0) end as counted_{{ t }},
         case when {{ n }} > 0 then
-            -- no power() for the types the lead had none of (most of the 25)
+            -- no power() for the types the lead had none of (most of them)
             case when s.decayed_{{ t }} is null then 0
                  else {{ decayed_points('s.decayed_' ~ t, a.get('half_life_days'), age_days('s.ref_at')) }} end
             + coalesce(d.decayed_{{ t }}, 0) end as decayed_{{ t }}{{ ',' if not loop.last }}

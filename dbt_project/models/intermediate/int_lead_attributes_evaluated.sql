@@ -1,6 +1,7 @@
 -- One row per lead: what the lead's attributes alone decide, evaluated only when the lead
 -- changes (int_leads_changed): the raw fit score (sum of int_lead_fit_evaluated), every
--- signal's attribute conditions (boolean + evidence text) and the disqualifiers, plus the
+-- signal's attribute conditions (boolean + evidence text) and the attribute disqualifiers
+-- (activity disqualifiers depend on time: int_lead_signals_evaluated adds them), plus the
 -- lead's identity and CRM columns that lead_scores shows (so the daily pass over every lead
 -- reads one table less: a 1M-row hash join, about 1 s at 1M leads).
 -- int_lead_signals_evaluated adds the time-dependent parts (activity and engagement
@@ -47,7 +48,7 @@ select
     {%- endif %}
     {%- endfor %}
     nullif(concat_ws('; '
-    {%- for d in rules.get('disqualifiers', []) %},
+    {%- for d in rules.get('disqualifiers', []) if 'activity' not in d %},
         case when {{ rule_condition(d, rules, 'l') }} then {{ sql_str(d.name ~ ': ') }} || coalesce(l.{{ d.attribute }}::text, '∅') end
     {%- endfor %}), '') as disqualified_by
 from leads as l

@@ -1,7 +1,8 @@
 -- One row per lead: the lead's identity and CRM columns (passed on from
 -- int_lead_attributes_evaluated), fit and engagement scores (raw and clamped to 0..100), every signal of
 -- scoring_rules.yml as a boolean plus evidence text, the framework criteria and counts,
--- disqualifiers and the SQL triggers (hand-raise, sequences). Tiers are assigned in lead_scores.
+-- disqualifiers (the attribute ones precomputed, the activity ones such as a hard bounce
+-- evaluated here) and the SQL triggers (hand-raise, sequences). Tiers are assigned in lead_scores.
 -- A view: engagement decays and activity windows move with the scoring time, so this changes
 -- daily for every engaged lead; lead_scores reads it once per run and lead_score_factors per
 -- lead. The attribute-only parts come precomputed from int_lead_attributes_evaluated, the
@@ -31,6 +32,7 @@ engaged as (
         {%- for x in types %}
         last_{{ x }},
         first_{{ x }},
+        count_{{ x }},
         {%- endfor %}
         0::double precision
         {%- for x, a in rules.activities.items() %}
@@ -69,6 +71,7 @@ scored as (
         {%- for x in types %}
         t.last_{{ x }},
         t.first_{{ x }},
+        t.count_{{ x }},
         {%- endfor %}
         least(100, greatest(0, l.fit_raw))::double precision as fit_score,
         coalesce(t.engagement_raw, 0)::double precision as engagement_raw,
@@ -95,7 +98,12 @@ evaluated as (
         (t.attr_{{ s }}{% for c in dyn %} or {{ signal_condition(c, rules) }}{% endfor %}) as signal_{{ s }},
         (case when t.attr_{{ s }} then t.attr_evidence_{{ s }} {% for c in dyn %}when {{ signal_condition(c, rules) }} then {{ signal_evidence(c, rules) }} {% endfor %}end) as evidence_{{ s }},
         {%- endfor %}
-        t.disqualified_by,
+        nullif(concat_ws('; ', t.disqualified_by
+        {%- for d in rules.get('disqualifiers', []) if 'activity' in d %},
+            case when {{ activity_disqualifier(d) }}
+                 then {{ sql_str(d.name ~ ': ' ~ (d.activity | join('/')) ~ ' ') }} || to_char({{ activity_last_at(d.activity) }} at time zone 'UTC', 'YYYY-MM-DD')
+                      {%- if d.get('unless_later') %} || {{ sql_str(', nothing since') }}{% endif %} end
+        {%- endfor %}), '') as disqualified_by,
 
         -- SQL triggers
         {%- if sql_t.get('hand_raise') is mapping %}

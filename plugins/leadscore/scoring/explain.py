@@ -45,6 +45,9 @@ class Explanation:
     rules_version: str
     lifecyclestage: str | None = None
     factors: list[Factor] = field(default_factory=list)
+    # activity types the rules score 0 (our outreach, link scanners, notes) and how many the
+    # lead had: shown so a reader sees they were seen and not counted, not missed
+    unscored: list[tuple[str, int]] = field(default_factory=list)
 
     def factor_sum(self, component: str | None = None) -> float:
         return sum(f.points for f in self.factors if component is None or f.score_component == component)
@@ -80,13 +83,17 @@ def explain(lead: str) -> Explanation:
             from marts.lead_score_factors where lead_id = %s
             order by case category when 'fit' then 0 when 'engagement' then 1 when 'penalty' then 2 else 3 end,
                      abs(points) desc, factor""", (s["lead_id"],)).fetchall()]
+        unscored = [(t, n) for t, n in conn.execute("""
+            select activity_type, activity_count from intermediate.int_lead_activities_aggregated
+            where lead_id = %s and points_each = 0 order by activity_count desc, activity_type""",
+            (s["lead_id"],)).fetchall()] if _exists(conn, "intermediate.int_lead_activities_aggregated") else []
     return Explanation(
         lead_id=s["lead_id"], crm_id=s["crm_id"], email=s["email"], company_name=s["company_name"],
         fit_score=s["fit_score"], engagement_score=s["engagement_score"], total_score=s["total_score"],
         fit_grade=s["fit_grade"], engagement_level=s["engagement_level"], grade=s["grade"], tier=s["tier"],
         tier_reasons=s["tier_reasons"], frameworks={f: s[f"{f}_met"] for f in FRAMEWORKS if f"{f}_met" in s},
         scored_at=s["scored_at"], rules_version=s["rules_version"], lifecyclestage=s.get("lifecyclestage"),
-        factors=factors,
+        factors=factors, unscored=unscored,
     )
 
 
@@ -124,4 +131,8 @@ def render_explanation(expl: Explanation):
                       safe_text(f.detail), style=style)
     table.add_section()
     table.add_row("", "sum", f"{expl.factor_sum():.2f}", f"= total_score {expl.total_score:.2f}", style="bold")
-    return Panel(Group(head, table), title=safe_text(f"lead {expl.lead_id[:12]}"), border_style=tier_style or "white")
+    parts = [head, table]
+    if expl.unscored:
+        parts.append(safe_text("not engagement (0 points by the rules: our outreach, link scanners, notes): "
+                               + ", ".join(f"{n}× {t}" for t, n in expl.unscored), style="dim"))
+    return Panel(Group(*parts), title=safe_text(f"lead {expl.lead_id[:12]}"), border_style=tier_style or "white")

@@ -26,18 +26,31 @@ ATTRIBUTES: dict[str, str] = {
     "meddic_economic_buyer": "text", "meddic_decision_criteria": "text",
     "meddic_decision_process": "text", "meddic_identified_pain": "text", "meddic_champion": "text",
 }
+# The normalised activity types (int_activities_unioned). Fixed by the code, not the rules: the
+# activity state has columns per type (macros/activity_state_columns.sql), so a new type means
+# new columns and a recompute of every lead. Keep in step with rules_activity_types() in
+# macros/rules/scoring_rules.sql and the accepted values in models/intermediate/_int__models.yml.
 ACTIVITY_TYPES = (
     "demo_request", "contact_sales", "pricing_inquiry", "case_study_request", "ebook_download",
     "webinar_registration", "event_registration", "newsletter_signup", "form_other",
     "page_pricing", "page_case_study", "page_product", "page_careers", "page_blog", "page_docs",
-    "page_other", "email_open", "email_click", "email_hard_bounce", "email_soft_bounce",
-    "email_unsubscribe", "crm_call", "crm_meeting", "crm_email", "crm_note",
+    "page_other", "email_open", "email_click", "email_click_scanner", "email_hard_bounce",
+    "email_soft_bounce", "email_unsubscribe", "crm_call_inbound", "crm_call_connected",
+    "crm_call_outbound", "crm_meeting", "crm_email_reply", "crm_email_outbound", "crm_note",
 )
+# Types earlier versions had, and what replaced them (named in the error for an old rules file).
+RETIRED_ACTIVITY_TYPES = {
+    "crm_call": "crm_call_inbound, crm_call_connected or crm_call_outbound",
+    "crm_email": "crm_email_reply or crm_email_outbound",
+}
+# The page types `normalisation.page_paths` may assign (page_other is what matches none).
+PAGE_TYPES = ("page_pricing", "page_case_study", "page_product", "page_careers", "page_blog", "page_docs")
+_PATH_PREFIX = re.compile(r"^/[\w/.~%-]*$")
 OPERATORS = ("eq", "neq", "in", "not_in", "in_list", "matches", "contains", "gte", "gt", "lte", "lt",
              "between", "is_set", "is_empty")
-SECTIONS = ("version", "fit", "activities", "grades", "signals", "frameworks", "tiers")
-KNOWN_SECTIONS = ("version", "lists", "patterns", "fit", "activities", "grades", "signals", "frameworks",
-                  "disqualifiers", "tiers")
+SECTIONS = ("version", "normalisation", "fit", "activities", "grades", "signals", "frameworks", "tiers")
+KNOWN_SECTIONS = ("version", "lists", "patterns", "normalisation", "fit", "activities", "grades", "signals",
+                  "frameworks", "disqualifiers", "tiers")
 _MACRO_BODY = re.compile(r"\{%-?\s*macro\s+scoring_rules_source\(\)\s*-?%\}(.*)\{%-?\s*endmacro\s*-?%\}", re.S)
 
 
@@ -114,14 +127,53 @@ def _check_regex(where: str, pattern: str) -> None:
         _fail(where, f"invalid regular expression ({exc})")
 
 
-def _check_activity_list(where: str, types: Any, within_days: Any) -> None:
+def _check_activity_type(where: str, t: Any) -> None:
+    if t in RETIRED_ACTIVITY_TYPES:
+        _fail(where, f"activity type '{t}' was split into {RETIRED_ACTIVITY_TYPES[t]}")
+    if t not in ACTIVITY_TYPES:
+        _fail(where, f"unknown activity type '{t}'")
+
+
+def _check_activity_list(where: str, types: Any, within_days: Any, min_count: Any = None) -> None:
     if not _is_list(types) or not types:
         _fail(where, "activity needs a non-empty list of activity types")
     for t in types:
-        if t not in ACTIVITY_TYPES:
-            _fail(where, f"unknown activity type '{t}'")
+        _check_activity_type(where, t)
     if within_days is not None and (not _is_number(within_days) or within_days <= 0):
         _fail(where, "within_days must be a number > 0")
+    if min_count is not None and (not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1):
+        _fail(where, "min_count must be a whole number >= 1")
+
+
+def _check_normalisation(norm: Any) -> None:
+    """The settings int_activities_unioned types raw activities by (scanner clicks, page paths)."""
+    if not isinstance(norm, dict):
+        _fail("normalisation", "must be a mapping")
+    for key in norm:
+        if key not in ("scanner_click_seconds", "connected_call_dispositions", "page_paths"):
+            _fail("normalisation", f"unknown key '{key}'")
+    seconds = norm.get("scanner_click_seconds")
+    if not _is_number(seconds) or seconds < 0:
+        _fail("normalisation.scanner_click_seconds", "must be a number >= 0 (0 turns scanner detection off)")
+    dispositions = norm.get("connected_call_dispositions")
+    if not _is_list(dispositions) or not all(isinstance(x, str) and x for x in dispositions):
+        _fail("normalisation.connected_call_dispositions", "must be a list of call dispositions")
+    paths = norm.get("page_paths")
+    if not isinstance(paths, dict) or not paths:
+        _fail("normalisation.page_paths", "must map page types to lists of path prefixes")
+    seen: dict[str, str] = {}
+    for page_type, prefixes in paths.items():
+        where = f"normalisation.page_paths.{page_type}"
+        if page_type not in PAGE_TYPES:
+            _fail(where, f"unknown page type (one of {', '.join(PAGE_TYPES)})")
+        if not _is_list(prefixes) or not prefixes:
+            _fail(where, "needs a non-empty list of path prefixes")
+        for prefix in prefixes:
+            if not isinstance(prefix, str) or not _PATH_PREFIX.match(prefix):
+                _fail(where, f"'{prefix}' is not a path prefix (starts with /, no spaces or quotes)")
+            if prefix.lower() in seen:
+                _fail(where, f"path '{prefix}' is listed under {seen[prefix.lower()]} too")
+            seen[prefix.lower()] = page_type
 
 
 def validate(rules: Any) -> dict:
@@ -141,6 +193,7 @@ def validate(rules: Any) -> dict:
         if not _is_list(values):
             _fail(f"pattern '{name}'", "must be a list of alternatives")
         _check_regex(f"pattern '{name}'", "(" + "|".join(str(x) for x in values) + ")")
+    _check_normalisation(rules["normalisation"])
     seen: set[str] = set()
     for i, r in enumerate(rules["fit"] or [], start=1):
         if not isinstance(r, dict) or not r.get("name"):
@@ -154,6 +207,8 @@ def validate(rules: Any) -> dict:
         _check_condition(where, r, rules)
     for t, a in (rules["activities"] or {}).items():
         where = f"activity '{t}'"
+        if t in RETIRED_ACTIVITY_TYPES:
+            _fail(where, f"activity type was split into {RETIRED_ACTIVITY_TYPES[t]}")
         if t not in ACTIVITY_TYPES:
             _fail(where, "unknown activity type")
         if not isinstance(a, dict) or not _is_number(a.get("points")):
@@ -182,7 +237,7 @@ def validate(rules: Any) -> dict:
             if not isinstance(c, dict):
                 _fail(where, "must be a mapping")
             elif "activity" in c:
-                _check_activity_list(where, c["activity"], c.get("within_days"))
+                _check_activity_list(where, c["activity"], c.get("within_days"), c.get("min_count"))
             elif "engagement_gte" in c:
                 if not _is_number(c["engagement_gte"]):
                     _fail(where, "engagement_gte must be a number")
@@ -204,7 +259,13 @@ def validate(rules: Any) -> dict:
         if d["name"] in dq_seen:
             _fail(where, "duplicate name")
         dq_seen.add(d["name"])
-        _check_condition(where, d, rules)
+        if "activity" in d:
+            # an activity disqualifier: the lead did one of `activity` and none of `unless_later` since
+            _check_activity_list(where, d["activity"], None)
+            if d.get("unless_later") is not None:
+                _check_activity_list(where + " unless_later", d["unless_later"], None)
+        else:
+            _check_condition(where, d, rules)
     tiers = rules["tiers"] or {}
     sql_t, mql_t = tiers.get("sql"), tiers.get("mql")
     if not isinstance(sql_t, dict):
