@@ -418,7 +418,7 @@ class Generator:
             for kind, mean in (("calls", 0.4 * p), ("emails", 0.8 * p)):  # the lead reaches out to us
                 for _ in range(self.count(mean * min(span_days, 90) / 30, 6)):
                     self.engagement(kind, person, self.ts_between(lo, hi), self.inbound_props(kind))
-        rate = 0.003 + 0.45 * p ** 1.5 + (0.01 if job else 0.0)
+        rate = 0.0025 + 0.4 * p ** 1.5 + (0.01 if job else 0.0)
         weights = [((0.3 if job else 1.0) * (1.05 - abs(intent - p)) ** 2 + (2.0 if job and intent == 0 else 0.02))
                    for _, _, intent in vocab.PAGES]
         n = self.count(rate * span_days, 80)
@@ -468,9 +468,9 @@ class Generator:
         for seq in tl.outreach:  # an SDR cadence: calls and e-mails over about three weeks
             person.scenarios.append("sdr_outreach")
             end = min(stop, seq.start + 21 * DAY_MS)
-            for _ in range(1 + self.count(1.0, 5)):
+            for _ in range(1 + self.count(0.7, 5)):
                 self.call(person, self.ts_between(seq.start, end), "OUTBOUND", connected=False)
-            for _ in range(1 + self.count(0.8, 4)):
+            for _ in range(1 + self.count(0.6, 4)):
                 self.engagement("emails", person, self.ts_between(seq.start, end), {
                     "hs_email_direction": "EMAIL", "hs_email_subject": rng.choice(vocab.OUTREACH_SUBJECTS)})
             if seq.connected:  # the lead picked up or answered
@@ -486,24 +486,24 @@ class Generator:
             person.scenarios.append("sales_engaged")
             lo = max(tl.created, deal.created - 7 * DAY_MS)
             hi = min(deal.close if not deal.is_open else self.as_of_ms, self.as_of_ms, stop)
-            for _ in range(1 + self.count(1.3, 6)):
+            for _ in range(1 + self.count(0.8, 6)):
                 self.engagement("meetings", person, self.ts_between(lo, hi), {
                     "hs_meeting_title": rng.choice(vocab.MEETING_TITLES),
                     "hs_meeting_outcome": rng.choice(vocab.MEETING_OUTCOMES), "hs_meeting_start_time": ""})
-            for _ in range(self.count(2.0, 8)):
+            for _ in range(self.count(1.2, 8)):
                 self.call(person, self.ts_between(lo, hi), "OUTBOUND" if rng.random() < 0.7 else "INBOUND", connected=None)
-            for _ in range(self.count(2.0, 10)):
+            for _ in range(self.count(1.5, 10)):
                 self.engagement("emails", person, self.ts_between(lo, hi), {
                     "hs_email_direction": rng.choices(("EMAIL", "INCOMING_EMAIL", "FORWARDED_EMAIL"), (55, 35, 10))[0],
                     "hs_email_subject": rng.choice(vocab.EMAIL_SUBJECTS)})
-            for _ in range(self.count(1.0, 5)):
+            for _ in range(self.count(0.6, 5)):
                 self.engagement("notes", person, self.ts_between(lo, hi), {"hs_note_body": rng.choice(vocab.NOTE_BODIES)})
         if tl.converted_at is not None:  # customer success, strictly after the close
             lo = tl.converted_at + 3_600_000
             span_days = (stop - lo) / DAY_MS
             if span_days > 0:
                 person.scenarios.append("post_sale")
-                for kind, per_day in (("meetings", 0.015), ("calls", 0.01), ("emails", 0.03), ("notes", 0.01)):
+                for kind, per_day in (("meetings", 0.004), ("calls", 0.004), ("emails", 0.01), ("notes", 0.003)):
                     for _ in range(self.count(per_day * span_days, 12)):
                         when = self.ts_between(lo, stop)
                         if kind == "meetings":
@@ -559,10 +559,11 @@ class Generator:
         eid = str(self.next_engagement[kind])
         created = min(when if booked_at is None else booked_at, self.as_of_ms - 1000)
         modified = self.ts_between(created, self.as_of_ms)
-        props.update({"hs_timestamp": hubspot_iso(when), "hs_createdate": hubspot_iso(created),
-                      "hs_lastmodifieddate": hubspot_iso(modified), "hs_object_id": eid})
+        created_iso, modified_iso = hubspot_iso(created), hubspot_iso(modified)
+        props.update({"hs_timestamp": created_iso if when == created else hubspot_iso(when),
+                      "hs_createdate": created_iso, "hs_lastmodifieddate": modified_iso, "hs_object_id": eid})
         self.sink.write(f"hubspot/{kind}", {
-            "id": eid, "properties": props, "createdAt": hubspot_iso(created), "updatedAt": hubspot_iso(modified),
+            "id": eid, "properties": props, "createdAt": created_iso, "updatedAt": modified_iso,
             "archived": False,
             "associations": {"contacts": {"results": [{"id": str(person.id), "type": ASSOC_TYPE[kind]}]}}})
 

@@ -32,12 +32,12 @@ OPEN_STAGES = ("appointmentscheduled", "qualifiedtobuy", "presentationscheduled"
 
 def p_deal(level: float) -> float:
     """Chance that an interest episode at `level` opens a deal."""
-    return min(0.85, 1.2 * level ** 1.2)
+    return min(0.8, 1.0 * level ** 1.2)
 
 
 def p_won(level: float) -> float:
     """Chance that a deal opened at `level` is won (drawn at its close date, not before)."""
-    return 0.22 + 0.7 * level
+    return 0.3 + 0.7 * level
 
 
 @dataclass
