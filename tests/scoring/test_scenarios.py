@@ -113,11 +113,12 @@ def test_scores_in_range_and_versions_present():
         assert r["rules_version"].startswith("1-")
 
 
-def test_tier_conversion_and_history():
-    rows = fetch("select * from marts.tier_conversion where dimension = 'tier'")
-    assert sum(r["leads"] for r in rows) == LEADS
-    hist = fetch("select count(*) as n from marts.lead_tier_history")[0]["n"]
-    assert hist == LEADS
+def test_outcomes_and_history_cover_every_lead():
+    """Every lead has an outcome row (the backtests' truth) and a tier-history row; the old
+    tier_conversion (today's tiers against today's CRM state) is gone."""
+    assert fetch("select count(*) as n from marts.lead_outcomes")[0]["n"] == LEADS
+    assert fetch("select count(*) as n from marts.lead_tier_history")[0]["n"] == LEADS
+    assert fetch("select to_regclass('marts.tier_conversion') is null as gone")[0]["gone"]
 
 
 def _factors(crm_id: str) -> dict[str, dict]:

@@ -1,4 +1,5 @@
-"""Time and peak memory of one generation run, for the benchmarks.
+"""Measurements of generated data: the time and peak memory of a run (for the benchmarks) and
+the base conversion rate within a horizon (what a backtest's lift is measured against).
 
 The generation runs in a fresh child process so its peak RSS is its own (ru_maxrss is a
 high-water mark for the whole process and would otherwise include the caller's history).
@@ -10,7 +11,9 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Iterable
 
 
 def measure_generate(contacts: int, seed: int, out_dir: Path, dirt_rate: float = 0.03) -> dict[str, float]:
@@ -29,3 +32,21 @@ def measure_generate(contacts: int, seed: int, out_dir: Path, dirt_rate: float =
     if proc.returncode != 0:
         raise RuntimeError(f"generation of {contacts} contacts failed with exit code {proc.returncode}")
     return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "records": float(json.loads(output))}
+
+
+def horizon_conversion(truth: Iterable[dict], at: datetime, horizon_days: int = 90) -> dict[str, float]:
+    """Of the leads that existed at `at` and had not converted by then, how many converted within
+    the next `horizon_days` (read from ground_truth.ndjson rows; duplicate records are not leads).
+    This is the base rate a backtest at `at` measures lift against: {'leads', 'converted', 'rate'}."""
+    start = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    end = (at + timedelta(days=horizon_days)).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    leads = converted = 0
+    for row in truth:
+        if row.get("duplicate_of") or row["created_at"] > start:
+            continue
+        done = row.get("converted_at")
+        if done and done <= start:
+            continue
+        leads += 1
+        converted += bool(done and done <= end)
+    return {"leads": float(leads), "converted": float(converted), "rate": converted / leads if leads else 0.0}

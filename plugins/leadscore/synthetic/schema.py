@@ -13,12 +13,14 @@ STAMP = "2020-01-01T00:00:00Z"
 READ_ONLY = {"hs_object_id", "createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_createdate",
              "hs_merged_object_ids", "hs_is_closed_won", "hs_is_closed"}
 
+# stages whose "Became a ... date" HubSpot keeps (and the generator fills)
+LIFECYCLE_DATED = ("lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist")
+STAGE_LABEL = {"lead": "Lead", "marketingqualifiedlead": "Marketing Qualified Lead",
+               "salesqualifiedlead": "Sales Qualified Lead", "opportunity": "Opportunity", "customer": "Customer",
+               "evangelist": "Evangelist"}
+
 _FIELD_TYPE = {"string": "text", "number": "number", "datetime": "date", "enumeration": "select",
                "phone_number": "phonenumber", "bool": "booleancheckbox"}
-# lifecycle stages HubSpot stamps with `hs_lifecyclestage_<stage>_date` when a contact reaches them
-LIFECYCLE_DATE_STAGES = (("lead", "lead"), ("marketingqualifiedlead", "marketing qualified lead"),
-                         ("salesqualifiedlead", "sales qualified lead"), ("opportunity", "opportunity"),
-                         ("customer", "customer"), ("evangelist", "evangelist"))
 
 
 def prop(object_type: str, name: str, label: str, type_: str = "string", group: str | None = None,
@@ -59,21 +61,11 @@ def property_definitions() -> Iterator[dict]:
     yield prop(c, "associatedcompanyid", "Primary associated company ID", "number")
     yield prop(c, "lifecyclestage", "Lifecycle stage", options=vocab.LIFECYCLE_STAGES)
     yield prop(c, "hs_lead_status", "Lead status", options=vocab.LEAD_STATUSES)
-    for stage, label in LIFECYCLE_DATE_STAGES:
-        yield prop(c, f"hs_lifecyclestage_{stage}_date", f"Became a {label} date", "datetime")
+    for stage in LIFECYCLE_DATED:
+        yield prop(c, f"hs_lifecyclestage_{stage}_date", f"Became a {STAGE_LABEL[stage]} date", "datetime")
     yield prop(c, "closedate", "Close date", "datetime")
     for name in vocab.MEDDIC_SAMPLES:
         yield prop(c, name, name.replace("_", " ").title().replace("Meddic", "MEDDIC"), group="meddic", custom=True)
-
-    d = "deals"
-    yield from _common(d, "hs_lastmodifieddate")
-    yield prop(d, "dealname", "Deal name")
-    yield prop(d, "pipeline", "Pipeline")
-    yield prop(d, "dealstage", "Deal stage")
-    yield prop(d, "amount", "Amount", "number")
-    yield prop(d, "closedate", "Close date", "datetime")
-    for name, label in [("hs_is_closed_won", "Is closed won"), ("hs_is_closed", "Is deal closed?")]:
-        yield prop(d, name, label, "bool")
 
     co = "companies"
     yield from _common(co, "hs_lastmodifieddate")
@@ -82,6 +74,18 @@ def property_definitions() -> Iterator[dict]:
     yield prop(co, "industry", "Industry", options=[i for i, _ in vocab.INDUSTRIES])
     yield prop(co, "numberofemployees", "Number of employees", "number")
     yield prop(co, "annualrevenue", "Annual revenue", "number")
+
+    d = "deals"
+    yield from _common(d, "hs_lastmodifieddate")
+    yield prop(d, "dealname", "Deal name")
+    yield prop(d, "pipeline", "Pipeline", options=["default"])
+    yield prop(d, "dealstage", "Deal stage", options=[sid for sid, _, _ in vocab.DEAL_STAGES])
+    yield prop(d, "amount", "Amount", "number")
+    yield prop(d, "closedate", "Close date", "datetime")
+    for name, label in (("hs_is_closed_won", "Is closed won"), ("hs_is_closed", "Is deal closed?")):
+        yield prop(d, name, label, "bool")  # calculated by HubSpot; values "true"/"false"
+    for sid, label, _ in vocab.DEAL_STAGES:
+        yield prop(d, f"hs_date_entered_{sid}", f"Date entered '{label} (Sales Pipeline)'", "datetime")
 
     engagement_props: dict[str, list[tuple[str, str, str]]] = {
         "calls": [("hs_call_direction", "Call direction", "string"), ("hs_call_duration", "Call duration", "number"),

@@ -80,10 +80,31 @@ JOB_TITLES: list[tuple[str, int, float]] = [
     ("Consultant", 1, 0.25), ("Account Executive", 1, 0.2),
     ("student", 0, 0.0), ("studentka", 0, 0.0), ("intern", 0, 0.0), ("stážista", 0, 0.0), ("Praktikant", 0, 0.0),
     ("looking for job", 0, 0.0), ("hledám práci", 0, 0.0), ("szukam pracy", 0, 0.0), ("", 1, 0.1),
+    # as they occur in CZ/SK/PL/DE/AT CRMs: feminine forms, local abbreviations, mixed case
+    ("jednatelka", 4, 1.0), ("majitel", 4, 1.0), ("konateľ", 4, 1.0), ("konateľka", 4, 1.0), ("Prezes Zarządu", 4, 1.0),
+    ("właściciel", 4, 1.0), ("Inhaber", 4, 1.0), ("Geschäftsführerin", 4, 1.0), ("GF", 4, 1.0), ("Vorstand", 4, 0.95),
+    ("ředitelka", 3, 0.85), ("obchodní ředitelka", 3, 0.85), ("ředitel IT", 3, 0.8), ("obchodný riaditeľ", 3, 0.85),
+    ("dyrektor zarządzający", 3, 0.9), ("dyrektor sprzedaży", 3, 0.85), ("Leiter Vertrieb", 3, 0.8),
+    ("Leiterin Marketing", 3, 0.75), ("Vertriebsleiterin", 3, 0.8), ("IT-Leiter", 3, 0.8), ("Prokurist", 3, 0.85),
+    ("Bereichsleiter", 3, 0.75),
+    ("obchodní manažer", 2, 0.55), ("marketingová manažerka", 2, 0.55), ("vedoucí IT", 2, 0.55),
+    ("manažér predaja", 2, 0.55), ("kierownik sprzedaży", 2, 0.55), ("menedżer ds. marketingu", 2, 0.55),
+    ("Marketingleiter", 2, 0.6), ("Einkaufsleiter", 2, 0.6), ("Abteilungsleiterin", 2, 0.5), ("Key Account Manager", 2, 0.45),
+    ("referent", 1, 0.15), ("specjalista ds. sprzedaży", 1, 0.2), ("Referentin", 1, 0.15), ("Mitarbeiter Vertrieb", 1, 0.15),
+    ("asistentka", 1, 0.1), ("Werkstudent", 0, 0.0), ("praktykant", 0, 0.0), ("brigádník", 0, 0.0),
 ]
 
-FREE_MAIL = ["gmail.com", "seznam.cz", "email.cz", "centrum.cz", "azet.sk", "wp.pl", "onet.pl", "o2.pl",
-             "gmx.de", "web.de", "t-online.de", "outlook.com", "yahoo.com", "hotmail.com"]
+# free-mail providers people of each country use (the global ones everywhere)
+FREE_MAIL_BY_COUNTRY: dict[str, list[str]] = {
+    "CZ": ["seznam.cz", "seznam.cz", "email.cz", "centrum.cz", "post.cz", "volny.cz", "atlas.cz", "tiscali.cz"],
+    "SK": ["azet.sk", "zoznam.sk", "centrum.sk", "post.sk", "pobox.sk"],
+    "PL": ["wp.pl", "onet.pl", "o2.pl", "interia.pl", "gazeta.pl", "op.pl", "poczta.onet.pl", "tlen.pl"],
+    "DE": ["gmx.de", "web.de", "t-online.de", "freenet.de", "gmx.net", "posteo.de", "mail.de", "arcor.de"],
+    "AT": ["gmx.at", "aon.at", "chello.at", "a1.net", "gmx.net", "utanet.at"],
+    "CH": ["bluewin.ch", "gmx.ch", "hispeed.ch"],
+}
+GLOBAL_FREE_MAIL = ["gmail.com", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "protonmail.com"]
+FREE_MAIL = sorted({d for ds in FREE_MAIL_BY_COUNTRY.values() for d in ds} | set(GLOBAL_FREE_MAIL))
 COMPETITOR_DOMAINS = ["leadforge.io", "scorely.com", "pipepilot.eu", "qualifyhq.com"]
 
 FORM_TYPES: list[tuple[str, float, str]] = [  # (form_type, intent 0..1, form id)
@@ -130,22 +151,74 @@ PAGES: list[tuple[str, str, float]] = [  # (path, title, intent)
     ("/careers", "Careers – we are hiring", 0.0),
     ("/careers/junior-developer", "Junior developer (Praha)", 0.0),
 ]
+# English path -> (localized path, title) per site language; visitors from CZ/SK/PL/DE/AT mostly
+# browse their language's version, so the scoring sees /de/preise as often as /pricing
+LOCAL_PAGES: dict[str, dict[str, tuple[str, str]]] = {
+    "cs": {"/pricing": ("/cs/cenik", "Ceník – tarify a ceny"), "/pricing/enterprise": ("/cs/cenik/enterprise", "Tarif Enterprise"),
+           "/demo": ("/cs/demo", "Objednat ukázku"), "/case-studies": ("/cs/pripadove-studie", "Případové studie"),
+           "/case-studies/manufacturing": ("/cs/pripadove-studie/vyroba", "Případová studie: výroba"),
+           "/product": ("/cs/produkt", "Přehled produktu"), "/product/integrations": ("/cs/produkt/integrace", "Integrace"),
+           "/careers": ("/cs/kariera", "Kariéra – hledáme kolegy")},
+    "sk": {"/pricing": ("/sk/cennik", "Cenník – balíky a ceny"), "/demo": ("/sk/demo", "Objednať ukážku"),
+           "/case-studies": ("/sk/pripadove-studie", "Prípadové štúdie"), "/product": ("/sk/produkt", "Prehľad produktu"),
+           "/careers": ("/sk/kariera", "Kariéra")},
+    "pl": {"/pricing": ("/pl/cennik", "Cennik – plany i ceny"), "/pricing/enterprise": ("/pl/cennik/enterprise", "Plan Enterprise"),
+           "/demo": ("/pl/demo", "Umów demo"), "/case-studies": ("/pl/studia-przypadkow", "Studia przypadków"),
+           "/case-studies/manufacturing": ("/pl/studia-przypadkow/produkcja", "Studium przypadku: produkcja"),
+           "/product": ("/pl/produkt", "Przegląd produktu"), "/product/integrations": ("/pl/produkt/integracje", "Integracje"),
+           "/careers": ("/pl/kariera", "Kariera")},
+    "de": {"/pricing": ("/de/preise", "Preise – Pakete und Preise"), "/pricing/enterprise": ("/de/preise/enterprise", "Enterprise-Paket"),
+           "/demo": ("/de/demo-vereinbaren", "Demo vereinbaren"), "/case-studies": ("/de/fallstudien", "Fallstudien"),
+           "/case-studies/manufacturing": ("/de/fallstudien/fertigung", "Fallstudie: Fertigung"),
+           "/product": ("/de/produkt", "Produktübersicht"), "/product/integrations": ("/de/produkt/integrationen", "Integrationen"),
+           "/careers": ("/de/karriere", "Karriere – wir stellen ein")},
+}
+LOCAL_PAGE_SHARE = 0.65
+URL_SUFFIXES = ["", "", "", "", "/", "?utm_source=linkedin&utm_medium=paid", "?utm_source=newsletter&utm_medium=email",
+                "?gclid=Cj0KCQjw"]
+POST_SALE_PAGES: list[tuple[str, str, float]] = [
+    ("/docs/getting-started", "Docs: getting started", 0.4), ("/docs/api", "API reference", 0.45),
+    ("/product/integrations", "Integrations", 0.55), ("/blog/meddic", "Blog: MEDDIC explained", 0.2),
+]
 SITE = "https://www.leadscore-demo.example"
 
-CALL_DISPOSITIONS = ["f240bbac-87c9-4f6e-bf70-924b57d47db7", "73a0d17f-1163-4015-bdd5-ec830791da20",
-                     "9d9162e7-6cf3-4944-bf63-4dff82258764", "b2cf5968-551e-4856-9783-52b3da59a7d0"]
+# HubSpot's default call outcomes: connected, and the ways an SDR's call does not connect
+CALL_CONNECTED = "f240bbac-87c9-4f6e-bf70-924b57d47db7"
+CALL_NOT_CONNECTED = ["73a0d17f-1163-4015-bdd5-ec830791da20",  # no answer
+                      "b2cf5968-551e-4856-9783-52b3da59a7d0",  # left voicemail
+                      "9d9162e7-6cf3-4944-bf63-4dff82258764",  # busy
+                      "a4c4c377-d246-4b32-a13b-75a56a4cd0ff"]  # left live message
+CALL_DISPOSITIONS = [CALL_CONNECTED, *CALL_NOT_CONNECTED]
 UNKNOWN_DISPOSITION = "00000000-dead-beef-0000-000000000000"
 MEETING_OUTCOMES = ["SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED"]
 MEETING_TITLES = ["Discovery call", "Product demo", "Technical deep dive", "Pricing discussion", "Úvodní schůzka",
-                  "Prezentacja produktu", "Kick-off"]
+                  "Prezentacja produktu", "Produktvorstellung"]
+POST_SALE_MEETINGS = ["Kick-off", "Onboarding", "Quarterly business review", "Renewal discussion", "Školení uživatelů"]
 EMAIL_SUBJECTS = ["Following up on your demo request", "Pricing proposal", "Re: integration question",
-                  "Nabídka", "Oferta cenowa", "Ihre Anfrage", "Quick question"]
+                  "Nabídka", "Oferta cenowa", "Ihre Anfrage", "Re: Angebot", "Re: pilot"]
+OUTREACH_SUBJECTS = ["Quick question", "Lead scoring at {company}?", "Krátký dotaz", "Szybkie pytanie", "Kurze Frage",
+                     "Following up", "Re: Quick question"]
+POST_SALE_SUBJECTS = ["Welcome to Leadscore", "Your onboarding plan", "Invoice", "Faktura", "Re: support ticket",
+                      "Renewal"]
 NOTE_BODIES = ["Interested, needs budget approval", "Champion identified in IT", "Not a fit – too small",
                "Zájem o pilot", "Klient porównuje z konkurencją", "Follow up next quarter"]
+OUTREACH_NOTES = ["No answer, sequence continues", "Left voicemail", "Not interested right now", "Wrong contact, asked for referral",
+                  "Nedovolal jsem se", "Connected, wants info by e-mail"]
+POST_SALE_NOTES = ["Onboarding done", "Asked about SSO add-on", "Happy with support", "Renewal in Q3"]
 LEAD_STATUSES = ["NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED",
                  "BAD_TIMING"]
 LIFECYCLE_STAGES = ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer",
                     "evangelist", "other"]
+
+# the default deal pipeline as GET /crm/v3/pipelines/deals returns it: (id, label, probability)
+DEAL_STAGES: list[tuple[str, str, str]] = [
+    ("appointmentscheduled", "Appointment Scheduled", "0.2"), ("qualifiedtobuy", "Qualified To Buy", "0.4"),
+    ("presentationscheduled", "Presentation Scheduled", "0.6"), ("decisionmakerboughtin", "Decision Maker Bought-In", "0.8"),
+    ("contractsent", "Contract Sent", "0.9"), ("closedwon", "Closed Won", "1.0"), ("closedlost", "Closed Lost", "0.0"),
+]
+DEAL_PRODUCTS = ["Leadscore Pro", "Leadscore Enterprise", "Leadscore Starter", "Pilot"]
+# data-centre ranges of mail security gateways that follow every link of a message on delivery
+SCANNER_NETS = ["40.94.", "52.100.", "104.47.", "185.58.", "207.211."]
 
 CAMPAIGN_SUBJECTS = ["Monthly product update", "Webinar: scoring leads with data", "Case study: 3x more SQLs",
                      "Novinky v produktu", "Nowości w produkcie", "Neuigkeiten", "Last chance: conference tickets",
