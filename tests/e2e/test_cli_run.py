@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from leadscore.synthetic import generate
+from tests.e2e.conftest import own_home
 
 pytestmark = pytest.mark.e2e
 
@@ -20,15 +21,15 @@ def failed_demo(tmp_path_factory):
     It runs in a home of its own: its raw data in the session's warehouse would be another
     dataset's "volume swing" for the e2e tests that run after it."""
     dataset = tmp_path_factory.mktemp("cli-run-dataset")
-    home = tmp_path_factory.mktemp("cli-run-home")
     generate(contacts=300, seed=3, out_dir=dataset)
-    env = {**os.environ, "COLUMNS": "100", "LEADSCORE_QUALITY_MAX_INVALID_SHARE_PCT": "0",
-           "LEADSCORE_HOME": str(home), "AIRFLOW_HOME": str(home / "airflow")}
-    try:
-        yield home, subprocess.run([sys.executable, "-m", "leadscore", "demo", "--dataset", str(dataset), "--port", "0"],
-                                   capture_output=True, text=True, env=env, timeout=900)
-    finally:
-        subprocess.run([sys.executable, "-m", "leadscore", "warehouse", "stop"], env=env, capture_output=True)
+    with own_home("cli-run") as home:
+        env = {**os.environ, "COLUMNS": "100", "LEADSCORE_QUALITY_MAX_INVALID_SHARE_PCT": "0",
+               "LEADSCORE_HOME": str(home), "AIRFLOW_HOME": str(home / "airflow")}
+        try:
+            yield home, subprocess.run([sys.executable, "-m", "leadscore", "demo", "--dataset", str(dataset),
+                                        "--port", "0"], capture_output=True, text=True, env=env, timeout=900)
+        finally:
+            subprocess.run([sys.executable, "-m", "leadscore", "warehouse", "stop"], env=env, capture_output=True)
 
 
 def test_progress_lines_not_logs(failed_demo):

@@ -16,7 +16,7 @@ import pytest
 from leadscore import warehouse
 from leadscore.airflow_local import LocalAirflow
 from leadscore.airflow_runner import DAG_ID
-from tests.e2e.conftest import served_dataset
+from tests.e2e.conftest import own_home, served_dataset
 
 pytestmark = pytest.mark.e2e
 
@@ -24,11 +24,10 @@ AS_OF = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory):
+def home():
     """A home of its own (warehouse and Airflow metadata): the dag.test() modules' data in the
     session's warehouse would be another dataset's volume swing for this one."""
-    path = tmp_path_factory.mktemp("scheduler-home")
-    with pytest.MonkeyPatch.context() as mp:
+    with own_home("scheduler") as path, pytest.MonkeyPatch.context() as mp:
         mp.setenv("LEADSCORE_HOME", str(path))
         mp.setenv("AIRFLOW_HOME", str(path / "airflow"))
         try:
@@ -58,6 +57,15 @@ def _writes(sandbox) -> int:
     return sum(c["count"] for c in counts if c["path"].endswith("/batch/update"))
 
 
+def failure_details(home, tasks: list[dict]) -> str:
+    """The failed tasks and the last lines of the first one's log (the home is removed after
+    the module, so a red run says why here)."""
+    failed = [t["task_id"] for t in tasks if t["state"] == "failed"]
+    logs = sorted((home / "airflow" / "logs").glob(f"**/task_id={failed[0]}/*.log")) if failed else []
+    tail = logs[-1].read_text(errors="replace").splitlines()[-25:] if logs else []
+    return f"failed: {failed}\n" + "\n".join(tail)
+
+
 def _run(api, conf: dict) -> tuple[dict, list[dict], float]:
     started = time.monotonic()
     run_id = api.trigger(DAG_ID, conf)
@@ -72,10 +80,10 @@ def first_run(airflow, sandbox):
     return _run(api, {"as_of": AS_OF})
 
 
-def test_a_triggered_run_succeeds_task_by_task(first_run):
+def test_a_triggered_run_succeeds_task_by_task(first_run, home):
     run, tasks, seconds = first_run
     states = {t["task_id"]: t["state"] for t in tasks}
-    assert run["state"] == "success", {k: v for k, v in states.items() if v != "success"}
+    assert run["state"] == "success", failure_details(home, tasks)
     assert len(states) > 20 and set(states.values()) == {"success"}
     assert {"validate_outputs", "reverse_sync", "summary"} <= set(states)
 
@@ -95,9 +103,27 @@ def test_the_sandbox_crm_received_the_writes(first_run, sandbox):
     assert props["leadscore_tier"] == tier
 
 
-def test_a_second_triggered_run_writes_nothing(first_run, airflow, sandbox):
+def test_a_second_triggered_run_writes_nothing(first_run, airflow, sandbox, home):
     _, api = airflow
     httpx.delete(f"{sandbox.url}/_sandbox/requests")
     run, tasks, _ = _run(api, {"as_of": AS_OF})
-    assert run["state"] == "success", [t["task_id"] for t in tasks if t["state"] != "success"]
+    assert run["state"] == "success", failure_details(home, tasks)
     assert _writes(sandbox) == 0
+
+
+def test_the_services_listen_on_loopback_only(first_run, airflow):
+    """A local tool binds 127.0.0.1 unless told otherwise: no socket of the scheduler, the
+    dag-processor, the api-server or any process they started listens on another interface."""
+    import psutil
+
+    services, _ = airflow
+    listening = []
+    for proc in services.procs.values():
+        root = psutil.Process(proc.pid)
+        for p in [root, *root.children(recursive=True)]:
+            try:
+                listening += [(p.name(), c.laddr) for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+            except psutil.NoSuchProcess:
+                continue
+    assert any(addr.port == services.port for _, addr in listening), listening  # the api-server is seen
+    assert all(addr.ip == "127.0.0.1" for _, addr in listening), listening
