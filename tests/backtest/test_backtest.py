@@ -9,6 +9,7 @@ NOW is the newest data (the daily scoring time); D = NOW − 120 days is the bac
   newborn  created at D+10                                              → does not exist at D
   after    demo request at D+5 only                                     → at D it has done nothing yet
   undated  lifecycle stage customer today, no date, no deal             → left out of every figure
+  lost     its only deal lost at D−20, the CRM left it at opportunity    → a lead again at D
 """
 from __future__ import annotations
 
@@ -59,6 +60,9 @@ def build() -> Dataset:
     d.form("after", "demo_request", DAYS_D - 5)
     d.contact("undated", "undated@softco.example", title="Owner", company_id="co", created_days_ago=300,
               lifecyclestage="customer")
+    d.contact("lost", "lost@softco.example", title="Analyst", company_id="co", created_days_ago=300,
+              lifecyclestage="opportunity", stage_days_ago={"lead": 300, "opportunity": DAYS_D + 40})
+    d.deal(["lost"], created_days_ago=DAYS_D + 40, stage="closedlost", close_days_ago=DAYS_D + 20)
     for i in range(6):  # leads that never convert
         d.contact(f"n{i}", f"n{i}@softco.example", title="Analyst", company_id="co", created_days_ago=300)
         d.page(f"n{i}", "/blog/post", DAYS_D + 3 + i)
@@ -113,7 +117,7 @@ def test_outcomes_come_from_deals_and_lifecycle_dates(history):
 def test_customers_and_open_deals_are_never_sql_today(history):
     today = tiers("marts")
     assert today["won"] == today["late"] == today["before"] == today["undated"] == "customer"
-    assert today["open"] == "in_pipeline"
+    assert today["open"] == "in_pipeline" and today["lost"] not in ("customer", "in_pipeline")
     reasons = dict(rows("select crm_id, tier_reasons from marts.lead_scores"))
     assert reasons["open"] == "in pipeline: 1 open deal"
     assert reasons["won"] == f"customer since {(D + timedelta(days=30)).date()}"
@@ -127,19 +131,20 @@ def test_each_lead_stands_as_it_did_at_the_date(at_d):
     assert "newborn" not in at                     # created after the date
     assert at["after"] not in ("sql", "customer")  # its demo request came after the date
     assert at["late"] not in ("customer", "in_pipeline")
+    assert at["lost"] not in ("customer", "in_pipeline")  # its deal was lost: a lead again
 
 
 def test_figures_count_only_conversions_in_the_horizon_among_leads(at_d):
     run, _ = at_d
     result = run.dates[0]
     overall = result.row("overall", "all")
-    # won, late, after, n0..n5 could still convert; before (customer), open (pipeline),
+    # won, late, after, lost, n0..n5 could still convert; before (customer), open (pipeline),
     # newborn (not yet created) and undated (no date) are out
-    assert overall["leads"] == 9
+    assert overall["leads"] == 10
     assert overall["converted"] == 1               # won; late converts after the horizon
     sql = result.row("tier", "sql")
     assert (sql["leads"], sql["converted"]) == (1, 1)
-    assert sql["lift"] == pytest.approx(9.0)
+    assert sql["lift"] == pytest.approx(10.0)
     assert result.metric("sql_precision") == 1.0 and result.metric("sql_recall") == 1.0
     assert result.metric("auc_total_score") == pytest.approx(1.0)
     excluded = {r["value"]: r["leads"] for r in result.rows if r["dimension"] == "excluded"}

@@ -14,10 +14,10 @@ with outcomes as (
 open_deals as (
     select
         lead_id,
-        count(*) as open_deals
+        count(*) as deals,
+        count(*) filter (where not (is_closed and closed_at <= {{ as_of() }})) as open_deals
     from {{ ref('int_lead_deals_joined') }}
     where created_at <= {{ as_of() }}
-      and not (is_closed and closed_at <= {{ as_of() }})
     group by lead_id
 ),
 
@@ -26,6 +26,7 @@ staged as (
         outcomes.lead_id,
         outcomes.converted_at,
         outcomes.is_converted_undated,
+        coalesce(open_deals.deals, 0) as deals,
         coalesce(open_deals.open_deals, 0) as open_deals,
         case
             {%- for stage in dated_lifecycle_stages() | reverse %}
@@ -40,6 +41,7 @@ staged as (
 select
     lead_id,
     converted_at,
+    deals,
     open_deals,
     dated_stage as stage_at_scoring,
     has_stage_dates,
@@ -47,6 +49,9 @@ select
         when converted_at <= {{ as_of() }} then 'customer'
         -- a customer today that the CRM gives no date for (the backtest leaves it out)
         when is_converted_undated then 'customer'
-        when open_deals > 0 or dated_stage = 'opportunity' then 'in_pipeline'
+        when open_deals > 0 then 'in_pipeline'
+        -- a team that tracks no deals for this lead: the opportunity stage is the pipeline (a
+        -- lead whose deals were all lost is a lead again, whatever stage the CRM left it in)
+        when deals = 0 and dated_stage = 'opportunity' then 'in_pipeline'
     end as standing
 from staged

@@ -28,6 +28,8 @@ with signals as (
         s.*,
         standing.standing,
         standing.open_deals,
+        standing.deals,
+        standing.has_stage_dates,
         standing.converted_at
     from {{ ref('int_lead_signals_evaluated') }} as s
     left join {{ ref('int_lead_standing_evaluated') }} as standing on standing.lead_id = s.lead_id
@@ -62,7 +64,8 @@ tiered as (
             when standing = 'customer' then 'customer'
             when standing = 'in_pipeline' then 'in_pipeline'
             -- a portal without lifecycle dates: today's stage is all there is
-            when standing is null and lifecyclestage = 'opportunity' then 'in_pipeline'
+            when standing is null and not has_stage_dates and lifecyclestage = 'opportunity' and deals = 0
+                then 'in_pipeline'
             when disqualified_by is not null then 'disqualified'
             when is_hand_raise_sql or sequence_matched is not null or is_framework_sql then 'sql'
             when is_mql then 'mql'
