@@ -167,10 +167,10 @@ def run_backtest(dates: list[datetime], horizon_days: int = 90, *, rules_file: P
         common = ["--target-path", str(target)]
         dbt_vars = {"backtest_schema": schema}
         env = {"LEADSCORE_BACKTEST_HORIZON_DAYS": str(horizon_days)}
-        run_dbt(["run", "--select", *FACT_MODELS, *common], vars=dbt_vars, project_dir=project, env=env)
+        run_dbt(["--quiet", "run", "--select", *FACT_MODELS, *common], vars=dbt_vars, project_dir=project, env=env)
         for as_of in dates:
             t0 = time.monotonic()
-            run_dbt(["run", "--full-refresh", *PER_DATE, *common], as_of=as_of.isoformat(), vars=dbt_vars,
+            run_dbt(["--quiet", "run", "--full-refresh", *PER_DATE, *common], as_of=as_of.isoformat(), vars=dbt_vars,
                     project_dir=project, env=env)
             with warehouse.connect() as conn:
                 rows = store.read_metrics(conn, schema)
@@ -211,7 +211,7 @@ def tier_changes_today(rules_file: Path, as_of: datetime | None = None) -> TierC
         scored_at = conn.execute("select max(scored_at) from marts.lead_scores").fetchone()[0]
     when = as_of or scored_at or datetime.now(timezone.utc)
     with project_with_rules(rules_file) as project:
-        run_dbt(["run", "--select", "+lead_scores", "--exclude", "path:models/staging", "--target-path", str(target)],
+        run_dbt(["--quiet", "run", "--select", "+lead_scores", "--exclude", "path:models/staging", "--target-path", str(target)],
                 as_of=when.isoformat(), vars={"backtest_schema": schema}, project_dir=project)
     with warehouse.connect() as conn:
         rows = conn.execute(
