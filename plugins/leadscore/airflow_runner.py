@@ -70,7 +70,7 @@ def _first_error_line(text: str) -> str:
     return text.strip().splitlines()[-1] if text.strip() else "unknown error"
 
 
-def load_dag():
+def load_dag(dag_id: str = DAG_ID):
     # first: Airflow reads AIRFLOW_HOME when it is imported, and Cosmos caches the rendered
     # dbt graph in an Airflow Variable, so the metadata DB must exist before parsing
     ensure_metadata_db()
@@ -83,9 +83,9 @@ def load_dag():
         path, err = next(iter(bag.import_errors.items()))
         raise LeadscoreError(f"the DAG file {Path(path).name} does not import: {_first_error_line(err)}",
                              "run `make test` to see the failing import")
-    dag = bag.dags.get(DAG_ID)
+    dag = bag.dags.get(dag_id)
     if dag is None:
-        raise LeadscoreError(f"DAG {DAG_ID} not found in dags/", "check AIRFLOW__CORE__DAGS_FOLDER")
+        raise LeadscoreError(f"DAG {dag_id} not found in dags/", "check AIRFLOW__CORE__DAGS_FOLDER")
     return dag
 
 

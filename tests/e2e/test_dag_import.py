@@ -35,3 +35,12 @@ def test_every_task_has_an_execution_timeout():
     assert not missing, missing
     assert dag.get_task("extract_hubspot_contacts").execution_timeout.total_seconds() == 2 * 3600
     assert dag.get_task("dbt.lead_scores_model_build").execution_timeout.total_seconds() == 3600
+
+
+def test_the_backtest_dag_is_weekly_with_the_cli_options_as_params():
+    dag = load_dag("lead_scoring_backtest")
+    assert dag.task_ids == ["backtest"] and dag.catchup is False
+    assert set(dag.params.keys()) == {"as_of", "horizon_days", "every_days", "from", "to", "rules_file"}
+    assert dag.params["horizon_days"] == 90
+    assert dag.timetable.expression == "0 0 * * 0"  # @weekly
+    assert dag.get_task("backtest").execution_timeout.total_seconds() == 3 * 3600

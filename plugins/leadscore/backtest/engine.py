@@ -140,10 +140,10 @@ def project_with_rules(rules_file: Path | None) -> Iterator[Path]:
 
 
 def _rules_version(project: Path) -> str:
-    from leadscore.scoring.rules import load_rules, rules_version
+    """`<version>-<hash>`, as marts.lead_scores.rules_version shows it."""
+    from leadscore.scoring.rules import load_rules
 
-    rules = load_rules(project / "scoring_rules.yml")
-    return rules_version((project / "scoring_rules.yml").read_text(encoding="utf-8"), rules.version)
+    return load_rules(project / "scoring_rules.yml").version
 
 
 def run_backtest(dates: list[datetime], horizon_days: int = 90, *, rules_file: Path | None = None,

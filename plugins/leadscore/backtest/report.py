@@ -147,7 +147,7 @@ def _tiers_over_time(runs: list[BacktestRun]):
                 label=f"baseline ({run.label})")
     ax.set_ylabel(f"converted within {runs[0].horizon_days} days (%)")
     ax.set_title("Conversion by tier over time")
-    ax.legend(fontsize="small", ncol=2)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.autofmt_xdate()
     return fig
 
