@@ -45,12 +45,24 @@ def test_every_generated_lead_has_a_tier_or_a_reason(first_run, sandbox):
         quarantined = {r[0] for r in conn.execute(
             "select record_id from quality.quarantined_records where stream = 'hubspot_contacts'")}
         archived = {r[0] for r in conn.execute("select id from raw.hubspot_contacts where is_deleted")}
-    assert set(tiers.values()) <= {"sql", "mql", "nurture", "disqualified"}
+    assert set(tiers.values()) <= {"sql", "mql", "nurture", "disqualified", "in_pipeline", "customer"}
     scored = {cid for cid, lead in lead_of.items() if lead in tiers}
     unaccounted = [t["contact_id"] for t in truth
                    if str(t["contact_id"]) not in scored | quarantined | archived | merged_away]
     assert unaccounted == []
     assert len(scored) > 0.8 * len(truth)
+
+
+def test_customers_and_open_deals_of_the_generated_portal_are_not_sql(first_run):
+    with warehouse.connect() as conn:
+        converted, not_customer = conn.execute(
+            "select count(*), count(*) filter (where s.tier <> 'customer') from marts.lead_scores s "
+            "join marts.lead_outcomes o using (lead_id) where o.converted_at <= s.scored_at").fetchone()
+        in_deal_as_sql = conn.execute(
+            "select count(*) from marts.lead_scores s join intermediate.int_lead_deals_joined d using (lead_id) "
+            "where not d.is_closed and d.created_at <= s.scored_at and s.tier in ('sql', 'mql')").fetchone()[0]
+    assert converted > 0 and not_customer == 0
+    assert in_deal_as_sql == 0
 
 
 def test_the_crm_holds_the_synced_tiers(first_run, sandbox):
