@@ -55,3 +55,18 @@ def test_freshness_is_measured_from_as_of(edge):
 def test_a_bad_as_of_is_one_line(wh):
     with pytest.raises(ConfigError, match="as_of 'yesterday' is not an ISO 8601 timestamp"):
         validate_inputs("as-of-bad", streams=STREAMS, as_of="yesterday")
+
+
+def test_what_changed_after_a_past_as_of_but_before_the_newest_extraction_is_not_future(edge):
+    """A rerun scored at an earlier as_of reads records changed since (our own sync writes to
+    contacts): they were read after they changed, so they are not from the future."""
+    with warehouse.connect() as conn:
+        conn.execute("insert into raw._extraction_runs (run_id, stream, started_at, finished_at, status) "
+                     "values ('read-later', 'hubspot_contacts', %s, %s, 'success')",
+                     (AS_OF + timedelta(hours=4), AS_OF + timedelta(hours=4, minutes=1)))
+    try:
+        validate_inputs("as-of-read-later", streams=STREAMS, as_of=AS_OF)
+        assert _quarantine("as-of-read-later") == set()
+    finally:
+        with warehouse.connect() as conn:
+            conn.execute("delete from raw._extraction_runs where run_id = 'read-later'")

@@ -57,6 +57,18 @@ def as_of_time(as_of: datetime | str | None) -> datetime:
     return as_of if as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)
 
 
+def future_reference(conn, as_of: datetime) -> datetime:
+    """The time after which a source timestamp is "in the future": the later of the run's
+    `as_of` and the newest extraction on record. A record cannot have changed after it was
+    read, but it can have changed after an `as_of` in the past: a rerun or backfill scored at
+    yesterday's time reads contacts this pipeline's own sync modified since, and they are not
+    bad data (a backtest leaves what came after its date out of the scores, not of the data).
+    Both come from the data and the run, never from the wall clock, so the same data and
+    as_of quarantine the same rows at any hour."""
+    newest = conn.execute("select max(coalesce(finished_at, started_at)) from raw._extraction_runs").fetchone()[0]
+    return max(as_of, newest) if newest else as_of
+
+
 def _row_params(th: config.Thresholds, as_of: datetime, future_dated: bool) -> dict[str, Any]:
     """`max_occurred_timestamp` is open (None) for streams whose occurrence may be scheduled ahead
     (a meeting booked for next week); dates that cannot lie ahead keep `max_timestamp`."""
@@ -108,8 +120,9 @@ def validate_inputs(run_id: str, *, force: bool = False, thresholds: ThresholdAr
                     streams: Sequence[str] | None = None, as_of: datetime | str | None = None) -> ValidationReport:
     """Validate every raw stream, quarantine bad rows, gate on batch-level checks.
 
-    `as_of` (datetime or ISO text; default now) is the time the future and freshness
-    thresholds are measured from: pass the run's scoring time for reproducible reruns.
+    `as_of` (datetime or ISO text; default now) is the time the freshness threshold is measured
+    from, and the future cut-off unless a newer extraction is on record (future_reference):
+    pass the run's scoring time for reproducible reruns.
     """
     started = time.monotonic()
     settings.disable_telemetry()
@@ -121,7 +134,8 @@ def validate_inputs(run_id: str, *, force: bool = False, thresholds: ThresholdAr
     rows = {spec.stream: built[spec.stream] for spec in specs}
     runner = GxRunner(p)
     with warehouse.connect(p=p) as conn:
-        row_jobs = [Job(_row_suite(spec, th, now, conn), typed.SCHEMA, spec.table, spec.stream) for spec in specs]
+        future_from = future_reference(conn, now)
+        row_jobs = [Job(_row_suite(spec, th, future_from, conn), typed.SCHEMA, spec.table, spec.stream) for spec in specs]
     row_outcomes = runner.run(row_jobs, "rows", run_id, ROW_FORMAT)
     batch_definition = suites.load("batch")
     with warehouse.connect(p=p) as conn:
