@@ -29,6 +29,6 @@ def test_malformed_connection_is_one_line():
 
 
 def test_unknown_stream_lists_the_choices():
-    proc = run_cli("extract", "--stream", "hubspot_deals")
+    proc = run_cli("extract", "--stream", "hubspot_tickets")
     assert proc.returncode == 1
-    assert "unknown stream 'hubspot_deals'" in proc.stderr and "hubspot_contacts" in proc.stderr
+    assert "unknown stream 'hubspot_tickets'" in proc.stderr and "hubspot_deals" in proc.stderr
