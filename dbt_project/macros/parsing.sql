@@ -90,3 +90,17 @@
         where q.stream = '{{ stream }}'
     )
 {%- endmacro %}
+
+{#- A CRM object's timestamp: its property (e.g. createdate, hs_lastmodifieddate), else the
+    object's own field (createdAt, updatedAt), which every object carries. -#}
+{% macro crm_timestamp(property, object_field) -%}
+    coalesce(
+        {{ parse_timestamp("source.record -> 'properties' ->> '" ~ property ~ "'") }},
+        {{ parse_timestamp("source.record ->> '" ~ object_field ~ "'") }}
+    )
+{%- endmacro %}
+
+{#- Deleted at the source: gone from the API (is_deleted, set at landing) or archived in the CRM. -#}
+{% macro crm_is_archived() -%}
+    (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false))
+{%- endmacro %}

@@ -19,17 +19,11 @@ renamed as (
         {{ normalised('annual_revenue', parse_number("source.record -> 'properties' ->> 'annualrevenue'"), '::numeric') }} as annual_revenue,
 
         -- timestamps
-        coalesce(
-            {{ parse_timestamp("source.record -> 'properties' ->> 'createdate'") }},
-            {{ parse_timestamp("source.record ->> 'createdAt'") }}
-        ) as created_at,
-        coalesce(
-            {{ parse_timestamp("source.record -> 'properties' ->> 'hs_lastmodifieddate'") }},
-            {{ parse_timestamp("source.record ->> 'updatedAt'") }}
-        ) as updated_at,
+        {{ crm_timestamp('createdate', 'createdAt') }} as created_at,
+        {{ crm_timestamp('hs_lastmodifieddate', 'updatedAt') }} as updated_at,
 
         -- flags
-        (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false)) as is_archived,
+        {{ crm_is_archived() }} as is_archived,
         source._extracted_at as extracted_at
 
     from source

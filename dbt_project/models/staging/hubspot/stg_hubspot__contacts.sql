@@ -39,18 +39,12 @@ renamed as (
         {{ clean_text("source.record -> 'properties' ->> 'meddic_champion'") }} as meddic_champion,
 
         -- timestamps
-        coalesce(
-            {{ parse_timestamp("source.record -> 'properties' ->> 'createdate'") }},
-            {{ parse_timestamp("source.record ->> 'createdAt'") }}
-        ) as created_at,
-        coalesce(
-            {{ parse_timestamp("source.record -> 'properties' ->> 'lastmodifieddate'") }},
-            {{ parse_timestamp("source.record ->> 'updatedAt'") }}
-        ) as updated_at,
+        {{ crm_timestamp('createdate', 'createdAt') }} as created_at,
+        {{ crm_timestamp('lastmodifieddate', 'updatedAt') }} as updated_at,
         {{ parse_timestamp("source.record -> 'properties' ->> 'closedate'") }} as closed_at,
 
         -- flags
-        (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false)) as is_archived,
+        {{ crm_is_archived() }} as is_archived,
         source._extracted_at as extracted_at
 
     from source

@@ -16,7 +16,7 @@ stages as (
         {{ parse_number("stage -> 'metadata' ->> 'probability'") }}::double precision as probability,
         case lower(btrim(stage -> 'metadata' ->> 'isClosed')) when 'true' then true when 'false' then false end
             as is_closed_flag,
-        (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false)
+        ({{ crm_is_archived() }}
             or coalesce(stage ->> 'archived' = 'true', false)) as is_archived,
         source._extracted_at as extracted_at
     from source

@@ -8,7 +8,7 @@ renamed as (
         source.id as pipeline_id,
         {{ clean_text("source.record ->> 'label'") }} as pipeline_label,
         {{ parse_number("source.record ->> 'displayOrder'") }}::integer as display_order,
-        (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false)) as is_archived,
+        {{ crm_is_archived() }} as is_archived,
         source._extracted_at as extracted_at
     from source
     where {{ not_quarantined('hubspot_deal_pipelines') }}

@@ -31,17 +31,11 @@ renamed as (
             when 'true' then true when 'false' then false end as hs_is_closed_won,
 
         -- timestamps
-        coalesce(
-            {{ parse_timestamp("source.record -> 'properties' ->> 'createdate'") }},
-            {{ parse_timestamp("source.record ->> 'createdAt'") }}
-        ) as created_at,
+        {{ crm_timestamp('createdate', 'createdAt') }} as created_at,
         {{ parse_timestamp("source.record -> 'properties' ->> 'closedate'") }} as close_date,
-        coalesce(
-            {{ parse_timestamp("source.record -> 'properties' ->> 'hs_lastmodifieddate'") }},
-            {{ parse_timestamp("source.record ->> 'updatedAt'") }}
-        ) as updated_at,
+        {{ crm_timestamp('hs_lastmodifieddate', 'updatedAt') }} as updated_at,
 
-        (source.is_deleted or coalesce(source.record ->> 'archived' = 'true', false)) as is_archived,
+        {{ crm_is_archived() }} as is_archived,
         source._extracted_at as extracted_at
 
     from source
