@@ -19,6 +19,7 @@ from rich.text import Text
 from leadscore import settings
 from leadscore.errors import LeadscoreError
 from leadscore.report import safe_text
+from leadscore.timestamps import parse_utc
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="leadscore: score B2B leads daily (HubSpot + Mailchimp → Postgres → dbt → back to the CRM).")
 warehouse_app = typer.Typer(no_args_is_help=True, help="The embedded (or configured) Postgres warehouse.")
@@ -69,16 +70,8 @@ def check_dataset(path: Path) -> Path:
 def parse_as_of(value: str) -> str:
     """An ISO 8601 timestamp, normalised (a naive one is UTC), or a one-line error: dbt puts it
     into SQL as a literal, so only what `datetime` parsed and printed again gets through."""
-    from datetime import datetime, timezone
-
-    if not value:
-        return ""
-    try:
-        ts = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise LeadscoreError(f"--as-of {value!r} is not an ISO 8601 timestamp",
-                             "pass e.g. 2026-12-01 or 2026-12-01T06:00:00+00:00") from None
-    return (ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)).isoformat()
+    ts = parse_utc(value, "--as-of")
+    return ts.isoformat() if ts else ""
 
 
 def demo_dataset_dir(contacts: int, seed: int) -> Path:
@@ -233,12 +226,6 @@ def parse_days(value: str, option: str) -> int:
     return days
 
 
-def parse_date(value: str, option: str):
-    from datetime import datetime
-
-    return datetime.fromisoformat(parse_as_of(value)) if value else None
-
-
 @app.command()
 def backtest(as_of: str = typer.Option("", "--as-of", metavar="ISO", help="Score every lead as it stood at this date (default: horizon days before the newest data)."),
              horizon_days: int = typer.Option(90, "--horizon-days", help="Count conversions this many days after each date."),
@@ -254,9 +241,9 @@ def backtest(as_of: str = typer.Option("", "--as-of", metavar="ISO", help="Score
 
     if rules is not None and not rules.is_file():
         raise LeadscoreError(f"--rules {rules} is not a file", "pass a copy of dbt_project/scoring_rules.yml with your edits")
-    req = Request(as_of=parse_date(as_of, "--as-of"), horizon_days=horizon_days,
+    req = Request(as_of=parse_utc(as_of, "--as-of"), horizon_days=horizon_days,
                   every_days=parse_days(every, "--every") if every else None,
-                  start=parse_date(start, "--from"), end=parse_date(end, "--to"), rules_file=rules, html=html)
+                  start=parse_utc(start, "--from"), end=parse_utc(end, "--to"), rules_file=rules, html=html)
     with console.status("backtesting…") as status:
         out = run_request(req, on_date=lambda label, d: status.update(
             f"backtesting… {label} rules as of {d.as_of.date()} done in {d.seconds:.1f} s"))

@@ -201,13 +201,9 @@ def summary(run_id: str) -> dict:
 def backtest(as_of: str = "", horizon_days: int = 90, every_days: int = 0, start: str = "", end: str = "",
              rules_file: str = "") -> dict:
     """The `lead_scoring_backtest` DAG's task: a backtest with the page, its paragraph logged."""
-    from datetime import datetime
-
     from leadscore.backtest.report import paragraph
     from leadscore.backtest.runner import Request, run
-
-    def ts(value: str):
-        return datetime.fromisoformat(value) if value else None
+    from leadscore.timestamps import parse_utc
 
     from leadscore.backtest.engine import is_scored_warehouse
 
@@ -216,8 +212,9 @@ def backtest(as_of: str = "", horizon_days: int = 90, every_days: int = 0, start
 
         raise AirflowSkipException("the warehouse has not been scored yet: nothing to backtest before a daily run")
 
-    out = run(Request(as_of=ts(as_of), horizon_days=horizon_days, every_days=every_days or None, start=ts(start),
-                      end=ts(end), rules_file=Path(rules_file) if rules_file else None, html=True))
+    out = run(Request(as_of=parse_utc(as_of, "as_of"), horizon_days=horizon_days, every_days=every_days or None,
+                      start=parse_utc(start, "from"), end=parse_utc(end, "to"),
+                      rules_file=Path(rules_file) if rules_file else None, html=True))
     line = paragraph(out.current, out.newest)
     log.info("backtest %s: %s", out.current.backtest_id, line)
     return {"backtest_id": out.current.backtest_id, "dates": [d.as_of.isoformat() for d in out.current.dates],

@@ -146,6 +146,17 @@ def _rules_version(project: Path) -> str:
     return load_rules(project / "scoring_rules.yml").version
 
 
+def _fresh_schema(label: str) -> tuple[str, Path]:
+    """The label's schema, dropped so every model builds from scratch, and its own dbt target
+    directory (its parse cache, apart from the daily run's)."""
+    schema = schema_for(label)
+    target = settings.home() / "backtest" / f"target-{label}"
+    target.mkdir(parents=True, exist_ok=True)
+    with warehouse.connect(autocommit=True) as conn:
+        conn.execute(f'drop schema if exists "{schema}" cascade')
+    return schema, target
+
+
 def run_backtest(dates: list[datetime], horizon_days: int = 90, *, rules_file: Path | None = None,
                  label: str = "current", backtest_id: str | None = None,
                  on_date: Callable[[DateResult], None] | None = None) -> BacktestRun:
@@ -156,11 +167,8 @@ def run_backtest(dates: list[datetime], horizon_days: int = 90, *, rules_file: P
 
     require_scored_warehouse()
     started = time.monotonic()
-    schema = schema_for(label)
-    target = settings.home() / "backtest" / f"target-{label}"
-    target.mkdir(parents=True, exist_ok=True)
+    schema, target = _fresh_schema(label)
     with warehouse.connect(autocommit=True) as conn:
-        conn.execute(f'drop schema if exists "{schema}" cascade')
         store.ensure_table(conn)
     with project_with_rules(rules_file) as project:
         run = BacktestRun(backtest_id or new_backtest_id(), label, horizon_days, _rules_version(project))
@@ -204,12 +212,8 @@ def tier_changes_today(rules_file: Path, as_of: datetime | None = None) -> TierC
     with marts.lead_scores, lead by lead."""
     from leadscore.scoring.dbt import run_dbt
 
-    schema = schema_for("candidate_today")
-    target = settings.home() / "backtest" / "target-candidate_today"
-    with warehouse.connect(autocommit=True) as conn:
-        conn.execute(f'drop schema if exists "{schema}" cascade')
-        scored_at = conn.execute("select max(scored_at) from marts.lead_scores").fetchone()[0]
-    when = as_of or scored_at or datetime.now(timezone.utc)
+    schema, target = _fresh_schema("candidate_today")
+    when = as_of or newest_data_time()
     with project_with_rules(rules_file) as project:
         run_dbt(["--quiet", "run", "--select", "+lead_scores", "--exclude", "path:models/staging", "--target-path", str(target)],
                 as_of=when.isoformat(), vars={"backtest_schema": schema}, project_dir=project)

@@ -17,11 +17,11 @@ import great_expectations as gx
 from psycopg import sql
 
 from leadscore import settings, warehouse
-from leadscore.errors import ConfigError
 from leadscore.quality import config, history, quarantine, suites, typed
 from leadscore.quality.gx_runner import GxRunner, Job, Outcome
 from leadscore.quality.reconcile import UNSTAGED, reconcile
 from leadscore.quality.report import CriticalFailure, StreamCounts, ValidationReport, failures_from
+from leadscore.timestamps import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +46,8 @@ def as_of_time(as_of: datetime | str | None) -> datetime:
     Every time-relative threshold is measured from it, never from the wall clock, so the same
     data and the same as_of quarantine the same rows whenever the gate runs.
     """
-    if as_of in (None, ""):
-        return datetime.now(timezone.utc)
-    if isinstance(as_of, str):
-        try:
-            as_of = datetime.fromisoformat(as_of.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ConfigError(f"as_of {as_of!r} is not an ISO 8601 timestamp",
-                              "pass e.g. 2026-06-01T00:00:00Z, or leave it empty for now") from None
-    return as_of if as_of.tzinfo else as_of.replace(tzinfo=timezone.utc)
+    return (parse_utc(as_of, "as_of", "pass e.g. 2026-06-01T00:00:00Z, or leave it empty for now")
+            or datetime.now(timezone.utc))
 
 
 def future_reference(conn, as_of: datetime) -> datetime:
