@@ -211,6 +211,14 @@
         {% if sql_t.framework.get('name') not in rules.frameworks %}{{ rules_fail('tiers.sql.framework', "unknown framework '" ~ sql_t.framework.get('name') ~ "'") }}{% endif %}
         {% if not rules_is_number(sql_t.framework.get('min_met')) %}{{ rules_fail('tiers.sql.framework', "min_met must be a number") }}{% endif %}
     {% endif %}
+    {% set mode = rules.tiers.get('mode', 'rules') %}
+    {% if mode not in ['rules', 'predicted', 'hybrid'] %}{{ rules_fail('tiers.mode', "must be one of rules, predicted, hybrid, not '" ~ mode ~ "'") }}{% endif %}
+    {% set p = rules.tiers.get('predicted') %}
+    {% if p is none and mode != 'rules' %}{{ rules_fail('tiers.predicted', "mode '" ~ mode ~ "' needs probability thresholds") }}{% endif %}
+    {% if p is not none %}
+        {% for k in ['sql', 'mql'] %}{% if not rules_is_number(p.get(k)) or p[k] <= 0 or p[k] > 1 %}{{ rules_fail('tiers.predicted', k ~ " must be a probability between 0 and 1") }}{% endif %}{% endfor %}
+        {% if p.mql > p.sql %}{{ rules_fail('tiers.predicted', "mql must not be above sql") }}{% endif %}
+    {% endif %}
     {{ return(rules) }}
 {% endmacro %}
 

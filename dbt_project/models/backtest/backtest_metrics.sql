@@ -1,33 +1,14 @@
 -- What the tiers and scores of one past date predicted: every lead as it stood at the
 -- scoring time (lead_scores built with as_of = that date), against the conversions of the
--- next horizon days (lead_outcomes). One row per dimension and value.
---
--- The population is the leads that could still convert: customers and leads in an open
--- deal at the date are left out (they are not leads), and so are customers whose conversion
--- the CRM gives no date for. Built only by `leadscore backtest`, in its own schema.
+-- next horizon days (lead_outcomes). One row per dimension and value, over the leads that
+-- could still convert (backtest_population). Built only by `leadscore backtest`, in its own
+-- schema.
 {{ config(enabled=var('backtest_schema', none) is not none) }}
 
 {%- set horizon = backtest_horizon_days() %}
 
-with scored as (
-    select lead_id, tier, grade, total_score, fit_score, engagement_score
-    from {{ ref('lead_scores') }}
-),
-
-outcomes as (
-    select lead_id, converted_at, is_converted_undated
-    from {{ ref('lead_outcomes') }}
-),
-
-population as (
-    select
-        scored.*,
-        coalesce(outcomes.converted_at > {{ as_of() }}
-                 and outcomes.converted_at <= {{ as_of() }} + interval '{{ horizon }} days', false) as converted
-    from scored
-    left join outcomes on outcomes.lead_id = scored.lead_id
-    where scored.tier not in ('customer', 'in_pipeline')
-      and not coalesce(outcomes.is_converted_undated, false)
+with population as (
+    select * from {{ ref('backtest_population') }}
 ),
 
 deciles as (
@@ -49,6 +30,14 @@ cells as (
     union all
     select 'decile', lpad(decile::text, 2, '0'), count(*), count(*) filter (where converted), avg(total_score)
     from deciles group by decile
+    union all
+    -- percentiles of the conversion probability (when a model is stored), highest first:
+    -- metric_value = the lowest probability in the bin (what recommend-thresholds reads)
+    select 'probability_bin', lpad(bin::text, 3, '0'), count(*), count(*) filter (where converted), min(conversion_probability)
+    from (select conversion_probability, converted,
+                 ntile(100) over (order by conversion_probability desc, lead_id collate "C") as bin
+          from population where conversion_probability is not null) as binned
+    group by bin
 ),
 
 baseline as (
@@ -79,6 +68,7 @@ metrics as (
         ('auc_total_score', {{ auc_of('population', 'total_score', 'converted') }}),
         ('auc_fit_score', {{ auc_of('population', 'fit_score', 'converted') }}),
         ('auc_engagement_score', {{ auc_of('population', 'engagement_score', 'converted') }}),
+        ('auc_conversion_probability', {{ auc_of('(select * from population where conversion_probability is not null) as with_probability', 'conversion_probability', 'converted') }}),
         ('sql_precision', (select count(*) filter (where converted)::double precision / nullif(count(*), 0)
                            from population where tier = 'sql')),
         ('sql_recall', (select count(*) filter (where tier = 'sql')::double precision / nullif(count(*), 0)
@@ -91,7 +81,7 @@ excluded as (
     select 'excluded' as dimension, tier as value, count(*) as leads, null::bigint as converted,
            null::double precision, null::double precision, null::double precision, null::double precision,
            null::double precision
-    from scored
+    from {{ ref('lead_scores') }}
     where tier in ('customer', 'in_pipeline')
     group by tier
 )

@@ -4,6 +4,8 @@
 -- (activity disqualifiers depend on time: int_lead_signals_evaluated adds them), plus the
 -- lead's identity and CRM columns that lead_scores shows (so the daily pass over every lead
 -- reads one table less: a 1M-row hash join, about 1 s at 1M leads).
+-- Also the conversion model's attribute features (seniority, department, size band, industry,
+-- country, free mail: macros/conversion_model.sql lead_attribute_features).
 -- int_lead_signals_evaluated adds the time-dependent parts (activity and engagement
 -- conditions) every day.
 {%- set rules = scoring_rules() %}
@@ -16,6 +18,8 @@
 {%- set expected = ['lead_id'] + shown + ['fit_raw'] %}
 {%- for s in rules.signals %}{% do expected.extend(['attr_' ~ s, 'attr_evidence_' ~ s]) %}{% endfor %}
 {%- do expected.append('disqualified_by') %}
+{%- set features = lead_attribute_features(rules, 'l') %}
+{%- for name, _ in features %}{% do expected.append(name) %}{% endfor %}
 {%- set every_lead = recompute_every_lead_if_columns_change(expected) %}
 
 with leads as (
@@ -50,6 +54,10 @@ select
     nullif(concat_ws('; '
     {%- for d in rules.get('disqualifiers', []) if 'activity' not in d %},
         case when {{ rule_condition(d, rules, 'l') }} then {{ sql_str(d.name ~ ': ') }} || coalesce(l.{{ d.attribute }}::text, '∅') end
-    {%- endfor %}), '') as disqualified_by
+    {%- endfor %}), '') as disqualified_by,
+    -- the conversion model's attribute features (macros/conversion_model.sql)
+    {%- for name, expr in features %}
+    {{ expr }} as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
 from leads as l
 left join fit on fit.lead_id = l.lead_id

@@ -38,7 +38,20 @@ engaged as (
         {%- for x, a in rules.activities.items() %}
         {%- set v = 'decayed_' ~ x ~ ('' if a.get('half_life_days') is none else ' * decay_' ~ (a.half_life_days | string | replace('.', '_'))) %}
         + case when decayed_{{ x }} is null then 0 else {{ capped_points(v, a.points, a.cap if a.get('cap') is not none else 'null::double precision') }} end
-        {%- endfor %} as engagement_raw
+        {%- endfor %} as engagement_raw,
+        -- the conversion model's activity features: per type the decayed count (its decayed
+        -- points over its points; the count in its window, or all, for a type without points)
+        -- and the last time the lead did anything with positive points
+        {%- for x in rules_activity_types() %}
+        {%- set a = rules.activities.get(x, {}) %}
+        {%- if a.get('points', 0) != 0 %}
+        greatest(0, coalesce(decayed_{{ x }}{{ '' if a.get('half_life_days') is none else ' * decay_' ~ (a.half_life_days | string | replace('.', '_')) }} / {{ a.points }}, 0)) as decayed_count_{{ x }},
+        {%- else %}
+        coalesce(counted_{{ x }}, 0)::double precision as decayed_count_{{ x }},
+        {%- endif %}
+        {%- endfor %}
+        {%- set engaging = [] %}{% for x, a in rules.activities.items() if a.points > 0 %}{% do engaging.append('last_' ~ x) %}{% endfor %}
+        {% if engaging %}greatest({{ engaging | join(', ') }}){% else %}null::timestamptz{% endif %} as last_engaged_at
     from (
         select
             a.*
@@ -73,6 +86,10 @@ scored as (
         t.first_{{ x }},
         t.count_{{ x }},
         {%- endfor %}
+        {%- for x in rules_activity_types() %}
+        coalesce(t.decayed_count_{{ x }}, 0) as decayed_count_{{ x }},
+        {%- endfor %}
+        t.last_engaged_at,
         least(100, greatest(0, l.fit_raw))::double precision as fit_score,
         coalesce(t.engagement_raw, 0)::double precision as engagement_raw,
         least(100, greatest(0, coalesce(t.engagement_raw, 0)))::double precision as engagement_score
@@ -90,6 +107,13 @@ evaluated as (
         t.fit_score,
         t.engagement_raw,
         t.engagement_score,
+        {%- for name, _ in lead_attribute_features(rules) %}
+        t.{{ name }},
+        {%- endfor %}
+        {%- for x in rules_activity_types() %}
+        t.decayed_count_{{ x }},
+        {%- endfor %}
+        t.last_engaged_at,
 
         -- signals
         {%- for s, conds in rules.signals.items() %}
@@ -137,6 +161,14 @@ select
     fit_score,
     engagement_raw,
     engagement_score,
+    -- the conversion model's inputs (macros/conversion_model.sql conversion_features)
+    {%- for name, _ in lead_attribute_features(rules) %}
+    {{ name }},
+    {%- endfor %}
+    {%- for x in rules_activity_types() %}
+    decayed_count_{{ x }},
+    {%- endfor %}
+    last_engaged_at,
     {%- for s in rules.signals %}
     signal_{{ s }},
     evidence_{{ s }},

@@ -1,8 +1,11 @@
 -- One row per lead and contributing factor. score_component says which score a row adds to:
 -- sum(points) over 'fit' rows = fit_score, over 'engagement' rows = engagement_score (clamp
 -- rows make the 0..100 bounds exact), and over all rows = total_score. Framework evidence and
--- disqualifiers are rows with 0 points.
+-- disqualifiers are rows with 0 points. The conversion model's rows (category 'model') carry
+-- no points: their logit_contribution (coefficient × value, and the intercept) sums to the
+-- lead's conversion_logit in lead_scores.
 {%- set rules = scoring_rules() %}
+{%- set model = conversion_model(rules) %}
 --
 -- A view over the stored parts (fit rules, decay state, signals; all indexed by lead_id), not a
 -- table: the breakdown has about 20 rows per lead, and rewriting all of them every day would
@@ -22,7 +25,8 @@ fit_rules as (
         'fit' as score_component,
         rule_name as factor,
         detail,
-        points
+        points,
+        null::double precision as logit_contribution
     from {{ ref('int_lead_fit_evaluated') }}
 ),
 
@@ -39,7 +43,8 @@ engagement_types as (
                     else ': ' || {{ rounded('undecayed_points', 2) }} end
             || case when points <> decayed_points then ', capped at ' || cap else '' end
             || ', last ' || to_char(last_at at time zone 'UTC', 'YYYY-MM-DD') as detail,
-        points
+        points,
+        null::double precision as logit_contribution
     from {{ ref('int_lead_activities_aggregated') }}
     where points <> 0
       and lead_id in (select lead_id from {{ ref('int_leads_joined') }})
@@ -48,7 +53,7 @@ engagement_types as (
 per_lead as (
     -- the clamps, framework evidence and disqualifiers, unpivoted from the lead's one signals
     -- row (read once, so a filter on lead_id reaches the indexes below)
-    select s.lead_id, v.category, v.score_component, v.factor, v.detail, v.points
+    select s.lead_id, v.category, v.score_component, v.factor, v.detail, v.points, null::double precision as logit_contribution
     from signals as s
     cross join lateral (
         values
@@ -67,10 +72,32 @@ per_lead as (
     where v.applies
 ),
 
+{%- if model is not none %}
+
+model_terms as (
+    -- the conversion model (macros/conversion_model.sql): the intercept and every feature
+    -- that moves the lead's log-odds
+    select s.lead_id, 'model' as category, 'probability' as score_component, v.factor, v.detail,
+           0::double precision as points, v.contribution as logit_contribution
+    from signals as s
+    cross join lateral (
+        values
+        ('(intercept)', {{ sql_str('model ' ~ model.version ~ ': log-odds of a lead with none of the features') }}, {{ model.intercept }}::double precision)
+        {%- for name, kind, expr in conversion_features(rules, 's') if name in model.terms %},
+        ({{ sql_str(name) }}, {{ sql_str(name ~ ' = ') }} || {% if kind == 'numeric' %}{{ rounded(expr, 3) }}{% else %}{{ expr }}{% endif %}, {{ feature_contribution(kind, expr, model.terms[name]) }})
+        {%- endfor %}
+    ) as v (factor, detail, contribution)
+    where v.contribution <> 0 or v.factor = '(intercept)'
+),
+{%- endif %}
+
 unioned as (
     select * from fit_rules
     union all select * from engagement_types
     union all select * from per_lead
+    {%- if model is not none %}
+    union all select * from model_terms
+    {%- endif %}
 )
 
 select
@@ -81,6 +108,7 @@ select
     factor,
     detail,
     points::double precision as points,
+    logit_contribution,
     {{ as_of() }} as scored_at,
     '{{ rules_version() }}'::text as rules_version
 from unioned

@@ -6,6 +6,11 @@
 {%- set mql_t = rules.tiers.mql %}
 {%- set g = rules.grades %}
 {%- set fw = sql_t.get('framework') %}
+{#- the learned conversion probability (macros/conversion_model.sql): from the stored model, if any -#}
+{%- set model = conversion_model(rules) %}
+{%- set mode = rules.tiers.get('mode', 'rules') %}
+{%- set pt = rules.tiers.get('predicted') %}
+{%- set by_model = mode != 'rules' and model is not none %}
 {#- pre-hook: the sort behind priority_rank holds every lead's output row; with the
     transform sessions' work_mem it spilled 250MB to disk at 1M leads (0.3-0.5 s).
     post-hook: the columns the pipeline's own queries use are analyzed now (tier_conversion,
@@ -52,13 +57,21 @@ graded as (
         end as engagement_level,
         (s.hand_raise is not null and s.fit_score >= {{ sql_t.get('min_fit', 0) }}) as is_hand_raise_sql,
         {% if fw %}(s.{{ fw.name }}_met >= {{ fw.min_met }}){% else %}false{% endif %} as is_framework_sql,
-        (s.fit_score >= {{ mql_t.min_fit }} and s.engagement_score >= {{ mql_t.min_engagement }}) as is_mql
+        (s.fit_score >= {{ mql_t.min_fit }} and s.engagement_score >= {{ mql_t.min_engagement }}) as is_mql,
+        {{ conversion_logit(model, rules, 's') }} as conversion_logit
     from signals as s
+),
+
+predicted as (
+    select
+        graded.*,
+        {{ logistic('conversion_logit') }} as conversion_probability
+    from graded
 ),
 
 tiered as (
     select
-        graded.*,
+        predicted.*,
         case
             -- not leads: a customer, or a lead sales already works in an open deal
             when standing = 'customer' then 'customer'
@@ -67,11 +80,19 @@ tiered as (
             when standing is null and not has_stage_dates and lifecyclestage = 'opportunity' and deals = 0
                 then 'in_pipeline'
             when disqualified_by is not null then 'disqualified'
+            {%- if not by_model %}
             when is_hand_raise_sql or sequence_matched is not null or is_framework_sql then 'sql'
             when is_mql then 'mql'
+            {%- else %}
+            {%- if mode == 'hybrid' %}
+            when is_hand_raise_sql or sequence_matched is not null then 'sql'
+            {%- endif %}
+            when conversion_probability >= {{ pt.sql }} then 'sql'
+            when conversion_probability >= {{ pt.mql }} then 'mql'
+            {%- endif %}
             else 'nurture'
         end as tier
-    from graded
+    from predicted
 )
 
 select
@@ -92,6 +113,14 @@ select
     engagement_level,
     fit_grade || engagement_level::text as grade,
 
+    -- the learned conversion probability (null until `leadscore train` stores a model):
+    -- the chance of converting within the model's horizon, its 0-100 score, its log-odds
+    -- (= the sum of the lead's model rows in lead_score_factors) and the model's version
+    conversion_probability,
+    round((100 * conversion_probability)::numeric, 1)::double precision as predicted_score,
+    conversion_logit,
+    {{ sql_str(model.version) if model is not none else 'null::text' }} as model_version,
+
     -- qualification frameworks
     {%- for f, criteria in rules.frameworks.items() %}
     {%- for crit in criteria %}
@@ -108,6 +137,14 @@ select
         when 'in_pipeline' then case when open_deals > 0 then 'in pipeline: ' || open_deals || ' open deal' || case when open_deals > 1 then 's' else '' end
                                      else 'in pipeline: lifecycle stage opportunity' end
         when 'disqualified' then 'disqualified: ' || disqualified_by
+        {%- if by_model %}
+        when 'sql' then concat_ws('; ',
+            {% if mode == 'hybrid' %}case when is_hand_raise_sql then 'hand-raise: ' || hand_raise || ' (fit ' || {{ rounded('fit_score', 1) }} || ' >= {{ sql_t.get('min_fit', 0) }})' end,
+            sequence_matched,{% endif %}
+            case when conversion_probability >= {{ pt.sql }} then 'conversion probability ' || {{ rounded('100 * conversion_probability', 1) }} || '% >= {{ pt.sql * 100 }}%' end)
+        when 'mql' then 'conversion probability ' || {{ rounded('100 * conversion_probability', 1) }} || '% >= {{ pt.mql * 100 }}%'
+        else 'conversion probability ' || {{ rounded('100 * conversion_probability', 1) }} || '% < {{ pt.mql * 100 }}%'
+        {%- else %}
         when 'sql' then concat_ws('; ',
             case when is_hand_raise_sql then 'hand-raise: ' || hand_raise || ' (fit ' || {{ rounded('fit_score', 1) }} || ' >= {{ sql_t.get('min_fit', 0) }})' end,
             sequence_matched,
@@ -117,7 +154,8 @@ select
             case when fit_score < {{ mql_t.min_fit }} then 'fit ' || {{ rounded('fit_score', 1) }} || ' < {{ mql_t.min_fit }}' end,
             case when engagement_score < {{ mql_t.min_engagement }} then 'engagement ' || {{ rounded('engagement_score', 1) }} || ' < {{ mql_t.min_engagement }}' end,
             case when hand_raise is not null and not is_hand_raise_sql then 'hand-raise ignored: fit below {{ sql_t.get('min_fit', 0) }}' end)
-    end as tier_reasons,
+        {%- endif %}
+    end{% if mode != 'rules' and model is none %} || ' (tiers.mode {{ mode }}: no conversion model yet, so the rules decide; run leadscore train)'{% endif %} as tier_reasons,
     row_number() over (
         -- by tier, then total score, fit score and lead_id (byte order: the same on every
         -- server). The leading bigint (tier, then the total in steps of 1e-12; totals are

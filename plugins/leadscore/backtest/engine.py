@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 # Models that hold facts, not scores: they do not depend on the scoring time (no as_of()).
 FACT_MODELS = ("int_activities_unioned", "int_contacts_mapped_to_leads", "int_lead_deals_joined",
                "int_lead_outcomes_aggregated", "lead_outcomes")
-# Built per date: everything backtest_metrics needs, bar the facts and the shared staging views.
-PER_DATE = ["--select", "+backtest_metrics", "--exclude", *FACT_MODELS, "path:models/staging"]
 RULES_MACRO = "macros/rules/scoring_rules_source.sql"
 
 
@@ -157,36 +155,50 @@ def _fresh_schema(label: str) -> tuple[str, Path]:
     return schema, target
 
 
+def scored_at_dates(dates: list[datetime], horizon_days: int, *, label: str, select: str,
+                    rules_file: Path | None = None) -> Iterator[tuple[str, str, datetime]]:
+    """Build `select` (a model and what it needs) as it stood at every date, in the label's own
+    schema; yield (rules_version, schema, date) after each date's build, while that date's
+    tables stand. The fact models are built once; the scoring models from scratch per date."""
+    from leadscore.scoring.dbt import run_dbt
+
+    require_scored_warehouse()
+    schema, target = _fresh_schema(label)
+    with project_with_rules(rules_file) as project:
+        version = _rules_version(project)
+        common = ["--target-path", str(target)]
+        dbt_vars = {"backtest_schema": schema}
+        env = {"LEADSCORE_BACKTEST_HORIZON_DAYS": str(horizon_days)}
+        run_dbt(["--quiet", "run", "--select", *FACT_MODELS, *common], vars=dbt_vars, project_dir=project, env=env)
+        per_date = ["--select", f"+{select}", "--exclude", *FACT_MODELS, "path:models/staging"]
+        for as_of in dates:
+            run_dbt(["--quiet", "run", "--full-refresh", *per_date, *common], as_of=as_of.isoformat(), vars=dbt_vars,
+                    project_dir=project, env=env)
+            yield version, schema, as_of
+
+
 def run_backtest(dates: list[datetime], horizon_days: int = 90, *, rules_file: Path | None = None,
                  label: str = "current", backtest_id: str | None = None,
                  on_date: Callable[[DateResult], None] | None = None) -> BacktestRun:
     """Score at every date with the rules (the project's, or `rules_file`), store the figures."""
     import time
 
-    from leadscore.scoring.dbt import run_dbt
-
-    require_scored_warehouse()
-    started = time.monotonic()
-    schema, target = _fresh_schema(label)
+    started = t0 = time.monotonic()
+    run: BacktestRun | None = None
     with warehouse.connect(autocommit=True) as conn:
         store.ensure_table(conn)
-    with project_with_rules(rules_file) as project:
-        run = BacktestRun(backtest_id or new_backtest_id(), label, horizon_days, _rules_version(project))
-        common = ["--target-path", str(target)]
-        dbt_vars = {"backtest_schema": schema}
-        env = {"LEADSCORE_BACKTEST_HORIZON_DAYS": str(horizon_days)}
-        run_dbt(["--quiet", "run", "--select", *FACT_MODELS, *common], vars=dbt_vars, project_dir=project, env=env)
-        for as_of in dates:
-            t0 = time.monotonic()
-            run_dbt(["--quiet", "run", "--full-refresh", *PER_DATE, *common], as_of=as_of.isoformat(), vars=dbt_vars,
-                    project_dir=project, env=env)
-            with warehouse.connect() as conn:
-                rows = store.read_metrics(conn, schema)
-                store.save(conn, run.backtest_id, label, horizon_days, as_of, rows)
-            result = DateResult(as_of, rows, time.monotonic() - t0)
-            run.dates.append(result)
-            if on_date:
-                on_date(result)
+    for version, schema, as_of in scored_at_dates(dates, horizon_days, label=label, select="backtest_metrics",
+                                                  rules_file=rules_file):
+        run = run or BacktestRun(backtest_id or new_backtest_id(), label, horizon_days, version)
+        with warehouse.connect() as conn:
+            rows = store.read_metrics(conn, schema)
+            store.save(conn, run.backtest_id, label, horizon_days, as_of, rows)
+        result = DateResult(as_of, rows, time.monotonic() - t0)
+        run.dates.append(result)
+        if on_date:
+            on_date(result)
+        t0 = time.monotonic()
+    assert run is not None, "no dates to backtest"
     run.seconds = time.monotonic() - started
     return run
 

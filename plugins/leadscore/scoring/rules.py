@@ -296,7 +296,30 @@ def validate(rules: Any) -> dict:
             _fail("tiers.sql.framework", f"unknown framework '{fw.get('name')}'")
         if not _is_number(fw.get("min_met")):
             _fail("tiers.sql.framework", "min_met must be a number")
+    _check_tier_mode(tiers)
     return rules
+
+
+TIER_MODES = ("rules", "predicted", "hybrid")
+
+
+def _check_tier_mode(tiers: dict) -> None:
+    """tiers.mode and the probability thresholds of tiers.predicted (0 < mql <= sql <= 1)."""
+    mode = tiers.get("mode", "rules")
+    if mode not in TIER_MODES:
+        _fail("tiers.mode", f"must be one of {', '.join(TIER_MODES)}, not '{mode}'")
+    p = tiers.get("predicted")
+    if p is None:
+        if mode != "rules":
+            _fail("tiers.predicted", f"mode '{mode}' needs probability thresholds, e.g. {{sql: 0.2, mql: 0.05}}")
+        return
+    if not isinstance(p, dict) or set(p) - {"sql", "mql"}:
+        _fail("tiers.predicted", "must be {sql: <probability>, mql: <probability>}")
+    for k in ("sql", "mql"):
+        if not _is_number(p.get(k)) or not 0 < p[k] <= 1:
+            _fail("tiers.predicted", f"{k} must be a probability between 0 and 1")
+    if p["mql"] > p["sql"]:
+        _fail("tiers.predicted", "mql must not be above sql")
 
 
 def rules_version(text: str, version: Any) -> str:

@@ -50,3 +50,33 @@ def horizon_conversion(truth: Iterable[dict], at: datetime, horizon_days: int = 
         leads += 1
         converted += bool(done and done <= end)
     return {"leads": float(leads), "converted": float(converted), "rate": converted / leads if leads else 0.0}
+
+
+def propensity_at(row: dict, at: datetime) -> float:
+    """The generator's hidden interest level of a contact at `at` (its propensity_path segment
+    then; 0 before it existed)."""
+    stamp = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    level = 0.0
+    for start, lvl, _kind in row.get("propensity_path") or []:
+        if start[:19] > stamp:
+            break
+        level = lvl
+    return level
+
+
+def true_propensity_auc(truth: Iterable[dict], outcomes: dict[str, bool], at: datetime) -> dict[str, float]:
+    """How well the generator's own hidden truth ranks the leads a backtest judged at `at`
+    (`outcomes`: contact id -> converted within the horizon): the AUC of the interest level at
+    `at` and of the contact's lifetime potential. What no model on observed data can beat."""
+    from sklearn.metrics import roc_auc_score
+
+    level, potential, y = [], [], []
+    for row in truth:
+        if row["contact_id"] in outcomes:
+            level.append(propensity_at(row, at))
+            potential.append(row["propensity"])
+            y.append(outcomes[row["contact_id"]])
+    if len(set(y)) < 2:
+        return {"auc_level": float("nan"), "auc_potential": float("nan"), "leads": float(len(y))}
+    return {"auc_level": float(roc_auc_score(y, level)), "auc_potential": float(roc_auc_score(y, potential)),
+            "leads": float(len(y))}
