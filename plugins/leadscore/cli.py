@@ -258,6 +258,25 @@ def backtest(as_of: str = typer.Option("", "--as-of", metavar="ISO", help="Score
 
 
 @app.command()
+def train(horizon_days: int = typer.Option(90, "--horizon-days", help="Learn who converts within this many days."),
+          every: str = typer.Option("30d", "--every", metavar="DAYS", help="Days between training dates."),
+          history_days: int = typer.Option(450, "--history-days", help="How far back the oldest training date lies (before the test date)."),
+          max_rows: int = typer.Option(200_000, "--max-rows-per-date", help="Sample non-converters down to about this many rows per date.")) -> None:
+    """Learn the conversion probability from the warehouse's own outcomes (point in time, split by
+    time), store it in marts.conversion_model and score marts.lead_scores with it."""
+    from leadscore.backtest.engine import require_scored_warehouse
+    from leadscore.model.train import rescore_marts, summary, train as train_model
+
+    require_scored_warehouse()
+    with console.status("training…") as status:
+        t = train_model(horizon_days, parse_days(every, "--every"), history_days, max_rows,
+                        on_date=lambda d, n, s: status.update(f"training… features as of {d.date()}: {n:,} leads in {s:.1f} s"))
+        status.update("scoring marts.lead_scores with the new model…")
+        rescore_marts()
+    console.print(summary(t), markup=False, soft_wrap=True)
+
+
+@app.command()
 def extract(stream: Optional[list[str]] = typer.Option(None, "--stream", help="Only these streams (repeatable)."),
             full_refresh: bool = flag("--full-refresh", "Empty the streams' raw tables first."),
             run_id: Optional[str] = typer.Option(None, help="Run id recorded with the rows (default: cli-<timestamp>).")) -> None:

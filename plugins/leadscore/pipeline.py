@@ -219,3 +219,24 @@ def backtest(as_of: str = "", horizon_days: int = 90, every_days: int = 0, start
     log.info("backtest %s: %s", out.current.backtest_id, line)
     return {"backtest_id": out.current.backtest_id, "dates": [d.as_of.isoformat() for d in out.current.dates],
             "paragraph": line, "page": str(out.page), "changed_today": out.changes.changed if out.changes else None}
+
+
+def train_conversion_model(horizon_days: int = 90, every_days: int = 30, history_days: int = 450) -> dict:
+    """The `lead_scoring_training` DAG's task: train, store, rescore the marts. Too few
+    conversions is not a failure: the task skips with the one line saying how many were found."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from leadscore.backtest.engine import is_scored_warehouse
+    from leadscore.model.train import TooFewConversions, rescore_marts, summary, train
+
+    if not is_scored_warehouse():
+        raise AirflowSkipException("the warehouse has not been scored yet: nothing to train on before a daily run")
+    try:
+        t = train(horizon_days, every_days, history_days)
+    except TooFewConversions as exc:
+        raise AirflowSkipException(str(exc)) from None
+    rescore_marts()
+    line = summary(t)
+    log.info("%s", line)
+    return {"model_version": t.version, "summary": line, "validation_auc": t.meta["validation_auc"],
+            "rules_auc": t.meta["rules_auc"]}

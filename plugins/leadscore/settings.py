@@ -90,6 +90,12 @@ def backtest_schedule() -> str | None:
     return _schedule("LEADSCORE_BACKTEST_SCHEDULE", "@weekly")
 
 
+def training_schedule() -> str | None:
+    """When lead_scoring_training retrains the conversion model: LEADSCORE_TRAINING_SCHEDULE
+    (default `@weekly`; `none`: triggered runs only). Starts paused, like every new DAG."""
+    return _schedule("LEADSCORE_TRAINING_SCHEDULE", "@weekly")
+
+
 def disable_telemetry() -> None:
     """Cosmos, GX and dbt send usage data by default; this project does not."""
     os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -44,3 +44,11 @@ def test_the_backtest_dag_is_weekly_with_the_cli_options_as_params():
     assert dag.params["horizon_days"] == 90
     assert dag.timetable.expression == "0 0 * * 0"  # @weekly
     assert dag.get_task("backtest").execution_timeout.total_seconds() == 3 * 3600
+
+
+def test_the_training_dag_is_weekly_with_the_cli_options_as_params():
+    dag = load_dag("lead_scoring_training")
+    assert dag.task_ids == ["train_conversion_model"] and dag.catchup is False
+    assert set(dag.params.keys()) == {"horizon_days", "every_days", "history_days"}
+    assert dag.timetable.expression == "0 0 * * 0"  # @weekly
+    assert dag.get_task("train_conversion_model").execution_timeout.total_seconds() == 4 * 3600

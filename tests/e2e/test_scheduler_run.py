@@ -46,7 +46,7 @@ def sandbox(home, tmp_path_factory):
 def airflow(sandbox):
     warehouse.bootstrap()
     # triggered runs only: an unpaused @daily DAG would also start today's scheduled run
-    with LocalAirflow(env_overrides={"LEADSCORE_SCHEDULE": "none", "LEADSCORE_BACKTEST_SCHEDULE": "none"}) as services:
+    with LocalAirflow(env_overrides={"LEADSCORE_SCHEDULE": "none", "LEADSCORE_BACKTEST_SCHEDULE": "none", "LEADSCORE_TRAINING_SCHEDULE": "none"}) as services:
         api = services.api()
         api.wait_for_dag(DAG_ID)
         yield services, api

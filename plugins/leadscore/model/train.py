@@ -159,3 +159,24 @@ def train(horizon_days: int = 90, every_days: int = 30, history_days: int = 450,
     with warehouse.connect() as conn:
         store.save(conn, model_version, final, meta)
     return Trained(model_version, meta, final, time.monotonic() - started, extract_seconds, dates)
+
+
+def rescore_marts() -> None:
+    """Score marts.lead_scores and its factors with the newly stored model at the daily run's
+    scoring time, so the probability shows before the next daily run."""
+    from leadscore.scoring.dbt import run_dbt
+
+    run_dbt(["--quiet", "run", "--select", "lead_scores", "lead_score_factors"], as_of=newest_data_time().isoformat())
+
+
+def summary(t: Trained) -> str:
+    """One paragraph: what was trained on, and how model and rules ranked the test date's leads."""
+    m = t.meta
+    verdict = "above" if m["validation_auc"] > m["rules_auc"] else "not above"
+    return (f"model {t.version}: trained on {m['training_dates']} dates ({m['training_from'].date()} to "
+            f"{m['training_to'].date()}), {m['training_rows']:,} rows, {m['training_positives']:,} conversions within "
+            f"{m['horizon_days']} days. On {m['tested_on'].date()}, a date it never trained on: AUC "
+            f"{m['validation_auc']:.3f} ({verdict} the rules' total score, {m['rules_auc']:.3f}), PR-AUC "
+            f"{m['validation_pr_auc']:.3f} against a base rate of {m['validation_baseline_rate']:.1%}, Brier "
+            f"{m['validation_brier']:.4f}. Stored in marts.conversion_model; marts.lead_scores.conversion_probability "
+            f"uses it from now on.")
