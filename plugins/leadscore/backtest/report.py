@@ -47,7 +47,10 @@ def date_table(run: BacktestRun, result: DateResult) -> Table:
                   pct(base.get("conversion_rate")), "1.0×", "100 %", style="bold")
     excluded = {r["value"]: r["leads"] for r in result.rows if r["dimension"] == "excluded"}
     table.caption = (f"AUC: total score {num(result.metric('auc_total_score'))}, fit {num(result.metric('auc_fit_score'))}, "
-                     f"engagement {num(result.metric('auc_engagement_score'))} · sql precision "
+                     f"engagement {num(result.metric('auc_engagement_score'))}"
+                     + (f", conversion probability {num(result.metric('auc_conversion_probability'))}"
+                        if result.metric("auc_conversion_probability") is not None else "")
+                     + " · sql precision "
                      f"{pct(result.metric('sql_precision'))}, recall {pct(result.metric('sql_recall'))} · not leads then: "
                      f"{excluded.get('customer', 0):,} customers, {excluded.get('in_pipeline', 0):,} in pipeline")
     table.caption_justify = "left"
@@ -68,6 +71,10 @@ def comparison_table(current: BacktestRun, candidate: BacktestRun, changes: Tier
                           pct(r["conversion_rate"]), pct(o.get("conversion_rate")), times(r["lift"]), times(o.get("lift")))
         table.add_row(str(a.as_of.date()), "AUC total", "", "", "", "", num(a.metric("auc_total_score")),
                       num(b.metric("auc_total_score")), style="bold")
+        if a.metric("auc_conversion_probability") is not None:
+            table.add_row(str(a.as_of.date()), "AUC probability", "", "", "", "",
+                          num(a.metric("auc_conversion_probability")), num(b.metric("auc_conversion_probability")),
+                          style="bold")
     if changes is not None:
         moved = sorted(((n, x, y) for (x, y), n in changes.moves.items() if x != y), reverse=True)[:6]
         table.caption = (f"today: {changes.changed:,} of {changes.leads:,} leads would change tier"
@@ -95,7 +102,9 @@ def paragraph(run: BacktestRun, newest: datetime | None = None) -> str:
     sql = result.row("tier", "sql") or {}
     return (f"Backtest {when}: " + "; ".join(parts)
             + f". sql caught {pct(sql.get('share_of_converters'), 0)} of the {base.get('converted', 0):,} converters "
-              f"among {base.get('leads', 0):,} leads; AUC of the total score {num(result.metric('auc_total_score'))}.")
+              f"among {base.get('leads', 0):,} leads; AUC of the total score {num(result.metric('auc_total_score'))}"
+            + (f", of the conversion probability {num(result.metric('auc_conversion_probability'))}"
+               if result.metric("auc_conversion_probability") is not None else "") + ".")
 
 
 # --- the page --------------------------------------------------------------------------------

@@ -28,7 +28,11 @@ create table if not exists marts.conversion_model (
     validation_pr_auc double precision,
     validation_brier double precision,
     validation_baseline_rate double precision,
-    rules_auc double precision
+    rules_auc double precision,
+    heldout_sql_share double precision,
+    heldout_sql_lift double precision,
+    heldout_mql_lift double precision,
+    heldout_nurture_lift double precision
 );
 create table if not exists marts.conversion_model_coefficients (
     model_version text not null references marts.conversion_model (model_version) on delete cascade,
@@ -42,7 +46,8 @@ create table if not exists marts.conversion_model_coefficients (
 );
 comment on table marts.conversion_model is
     'Conversion models trained by leadscore train: training window, rows, positives, and on the newest '
-    'date (tested_on, never trained on): AUC, PR-AUC, Brier and the rules'' total_score AUC. '
+    'date (tested_on, never trained on): AUC, PR-AUC, Brier and the rules'' total_score AUC, and the lift of '
+    'the tiers that thresholds set on validated_on gave on tested_on (heldout_*). '
     'The newest active one is scored into marts.lead_scores.conversion_probability.';
 comment on table marts.conversion_model_coefficients is
     'Terms of each conversion model: logit = (intercept) + sum(coefficient x feature value); a category '

@@ -28,11 +28,12 @@ import pandas as pd
 from leadscore import warehouse
 from leadscore.backtest.engine import newest_data_time, scored_at_dates
 from leadscore.errors import LeadscoreError
-from leadscore.model import fit, store
+from leadscore.model import fit, store, thresholds
 
 log = logging.getLogger(__name__)
 
 MIN_CONVERSIONS = 100
+HELDOUT_SQL_SHARE = 0.05
 LABEL = "training"
 ID_COLUMNS = ("lead_id", "as_of", "converted", "total_score")
 TEXT_TYPES = {25, 1043}  # text, varchar
@@ -142,6 +143,15 @@ def train(horizon_days: int = 90, every_days: int = 30, history_days: int = 450,
     from sklearn.metrics import roc_auc_score
 
     rules_auc = float(roc_auc_score(y_test, part["test"].total_score.to_numpy(), sample_weight=w_test))
+    # the tiers a threshold proposal would give: chosen on the validation date (a 5 % sql
+    # capacity, mql at 2x the baseline), judged on the test date
+    pv = evaluated.probability(xyw(part["validate"], enc)[0])
+    yv, wv = part["validate"].converted.to_numpy(), part["validate"].weight.to_numpy()
+    proposal = thresholds.recommend(thresholds.bins_of(pv, yv, wv, dates.validate), sql_share=HELDOUT_SQL_SHARE,
+                                    mql_lift=2.0)
+    held = thresholds.bins_of(evaluated.probability(x_test), y_test, w_test, dates.test, n=len(y_test))
+    held_bands = {"sql": thresholds.band(held, proposal.sql, None), "mql": thresholds.band(held, proposal.mql, proposal.sql),
+                  "nurture": thresholds.band(held, 0.0, proposal.mql)}
     known = pd.concat([part["train"], part["validate"]])
     enc_final = fit.encoding_for(known, features)
     final = fit.refit(xyw(known, enc_final), xyw(part["test"], enc_final), evaluated.c, enc_final)
@@ -155,6 +165,8 @@ def train(horizon_days: int = 90, every_days: int = 30, history_days: int = 450,
         "negative_sample_share": min(shares),
         "validation_auc": figures["auc"], "validation_pr_auc": figures["pr_auc"], "validation_brier": figures["brier"],
         "validation_baseline_rate": float(np.average(y_test, weights=w_test)), "rules_auc": rules_auc,
+        "heldout_sql_share": held_bands["sql"].share, "heldout_sql_lift": held_bands["sql"].lift,
+        "heldout_mql_lift": held_bands["mql"].lift, "heldout_nurture_lift": held_bands["nurture"].lift,
     }
     with warehouse.connect() as conn:
         store.save(conn, model_version, final, meta)
@@ -178,5 +190,8 @@ def summary(t: Trained) -> str:
             f"{m['horizon_days']} days. On {m['tested_on'].date()}, a date it never trained on: AUC "
             f"{m['validation_auc']:.3f} ({verdict} the rules' total score, {m['rules_auc']:.3f}), PR-AUC "
             f"{m['validation_pr_auc']:.3f} against a base rate of {m['validation_baseline_rate']:.1%}, Brier "
-            f"{m['validation_brier']:.4f}. Stored in marts.conversion_model; marts.lead_scores.conversion_probability "
+            f"{m['validation_brier']:.4f}. Thresholds set on {m['validated_on'].date()} (sql the top "
+            f"{HELDOUT_SQL_SHARE:.0%}, mql at 2x the baseline) gave on {m['tested_on'].date()}: sql "
+            f"{m['heldout_sql_share']:.1%} of leads at {m['heldout_sql_lift']:.1f}x, mql {m['heldout_mql_lift']:.1f}x, "
+            f"nurture {m['heldout_nurture_lift']:.2f}x. Stored in marts.conversion_model; marts.lead_scores.conversion_probability "
             f"uses it from now on.")
