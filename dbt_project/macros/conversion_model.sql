@@ -99,7 +99,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The probability of a logit; clamped, as exp() of a huge value is an error in Postgres. -#}
+{#- The probability of a logit (null stays null: greatest/least would skip it); clamped, as
+    exp() of a huge value is an error in Postgres. -#}
 {% macro logistic(logit) -%}
-    (1 / (1 + exp(-greatest(-700, least(700, {{ logit }})))))
+    (case when {{ logit }} is not null then 1 / (1 + exp(-greatest(-700, least(700, {{ logit }})))) end)
 {%- endmacro %}

@@ -13,10 +13,7 @@ NOW is the newest data (the daily scoring time); D = NOW − 120 days is the bac
 """
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
@@ -24,9 +21,8 @@ import yaml
 from leadscore import warehouse
 from leadscore.backtest.engine import backtest_dates, run_backtest, tier_changes_today
 from leadscore.errors import ConfigError
-from leadscore.quality import typed
-from leadscore.scoring.dbt import run_dbt
 from leadscore.scoring.rules import default_path
+from tests.backtest.conftest import rows, scored_history
 from tests.scoring.fixtures import Dataset
 
 NOW_DS = Dataset()
@@ -72,28 +68,8 @@ def build() -> Dataset:
 @pytest.fixture(scope="module")
 def history():
     """A warehouse of its own, the history landed and scored at NOW as the daily run does."""
-    home = Path(tempfile.mkdtemp(prefix="ls-backtest-"))
-    home.chmod(0o755)  # pgserver may run postgres as another user
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LEADSCORE_HOME", str(home))
-        mp.delenv("LEADSCORE_WAREHOUSE_URL", raising=False)
-        mp.setenv("DBT_TARGET_PATH", str(home / "dbt-target"))
-        mp.setenv("DBT_LOG_PATH", str(home / "dbt-logs"))
-        try:
-            warehouse.bootstrap()
-            with warehouse.connect() as conn:
-                build().land(conn)
-            typed.build_all(warehouse.params(), list(typed.STREAMS.values()))
-            run_dbt(["run"], as_of=NOW.isoformat())
-            yield home
-        finally:
-            warehouse.stop()
-            shutil.rmtree(home, ignore_errors=True)
-
-
-def rows(sql: str, params: tuple = ()) -> list[tuple]:
-    with warehouse.connect() as conn:
-        return conn.execute(sql, params).fetchall()
+    with scored_history(build(), NOW, "backtest") as home:
+        yield home
 
 
 def tiers(schema: str) -> dict[str, str]:
