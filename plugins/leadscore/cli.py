@@ -137,6 +137,21 @@ def _print_demo_backtest() -> None:
     console.print(paragraph(out.current, out.newest), markup=False, soft_wrap=True)
 
 
+def _print_demo_model() -> None:
+    """The demo trains the conversion model on the history it just loaded (as the weekly
+    lead_scoring_training DAG does) and says how it ranked a date it never trained on."""
+    from leadscore.model.train import TooFewConversions, rescore_marts, summary, train as train_model
+
+    try:
+        with console.status("training the conversion model on the history (leadscore train)…"):
+            t = train_model()
+            rescore_marts()
+    except TooFewConversions as exc:
+        _say("conversion model", str(exc))
+        return
+    console.print(summary(t), markup=False, soft_wrap=True)
+
+
 def sandbox_state_file(dataset: Path) -> Path:
     from leadscore.sandbox.persist import state_path
 
@@ -191,6 +206,7 @@ def demo(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts, help="Syn
         _say("sandbox HubSpot + Mailchimp", f"{sandbox.url} (CRM writes kept in {sandbox.state_file})")
         run_id = _run_pipeline(verbose)
         _print_run(run_id)
+        _print_demo_model()
         _print_demo_backtest()
         crm_view = _save_crm_view(sandbox.url)
     _say("CRM view (the sandbox's contacts page with the synced tiers)", crm_view)
