@@ -99,7 +99,8 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The probability of a logit; clamped, as exp() of a huge value is an error in Postgres. -#}
+{#- The probability of a logit; clamped, as exp() of a huge value is an error in Postgres. A null
+    logit (no model) stays null: greatest/least skip nulls, so the clamp alone would make it 1. -#}
 {% macro logistic(logit) -%}
-    (1 / (1 + exp(-greatest(-700, least(700, {{ logit }})))))
+    (case when ({{ logit }}) is not null then 1 / (1 + exp(-greatest(-700, least(700, {{ logit }})))) end)
 {%- endmacro %}
