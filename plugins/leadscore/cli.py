@@ -476,7 +476,8 @@ def generate(contacts: int = typer.Option(settings.DEFAULTS.demo_contacts),
 
 @app.command()
 def explain(lead: str = typer.Argument(..., help="Email or CRM id of the lead.")) -> None:
-    """Print one lead's full score breakdown (every factor and its points)."""
+    """Print one lead's full score breakdown (every factor and its points) and, once a conversion
+    model is trained, its conversion probability and the model terms that moved it most."""
     from leadscore.scoring.explain import explain as explain_lead, render_explanation
 
     console.print(render_explanation(explain_lead(lead)))

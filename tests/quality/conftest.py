@@ -53,7 +53,8 @@ def load(conn, data: dict[str, Iterable[RawRecord]], run_id: str = "load") -> No
 LEAD_SCORES_DDL = """
 create table marts.lead_scores (
     lead_id text, crm_id text, email text, fit_score numeric, engagement_score numeric,
-    total_score numeric, tier text, grade text)
+    total_score numeric, tier text, grade text,
+    conversion_probability double precision, predicted_score double precision)  -- null: no model stored
 """
 
 

@@ -334,6 +334,11 @@ GATE_CATALOGUE = [
              ["fit_score_range observed 1 of 200 rows", "allowed 0..100"]),
     GateCase("negative engagement score", "outputs",
              lambda c: write_scores(c, scores()[:-1] + [("200", 50, -3, 45, "mql")]), ["engagement_score_range"]),
+    GateCase("conversion probability above 100 %", "outputs",
+             lambda c: c.execute("update marts.lead_scores set conversion_probability = case lead_id when '200' then 1.3 "
+                                 "else 0.1 end, predicted_score = case lead_id when '200' then 130 else 10 end"),
+             ["conversion_probability_range observed 1 of 200 rows (e.g. 1.3), allowed 0..1",
+              "+1 more: marts.lead_scores.predicted_score_range"]),
     GateCase("lead without a tier", "outputs",
              lambda c: write_scores(c, scores()[:-1] + [("200", 50, 40, 45, None)]), ["tier_present observed 1 of 200"]),
     GateCase("lead with two tiers", "outputs",

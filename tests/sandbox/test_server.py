@@ -31,7 +31,7 @@ def test_html_page_shows_synced_scores(sandbox: SandboxServer, hs: httpx.Client)
     page = httpx.get(sandbox.url + "/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     for column in ("lifecyclestage", "leadscore_tier", "leadscore_fit_score", "leadscore_engagement_score",
-                   "leadscore_grade", "leadscore_reasons"):
+                   "leadscore_grade", "leadscore_reasons", "leadscore_conversion_probability"):
         assert column in page.text
     assert "A-hot&lt;&gt;" in page.text  # escaped
     second = httpx.get(sandbox.url + "/", params={"page": 2, "per_page": 10}).text

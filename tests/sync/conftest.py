@@ -31,7 +31,8 @@ create table test_sync.lead_scores (
     fit_score numeric, engagement_score numeric, total_score numeric, fit_grade text, engagement_level integer,
     grade text, bant_met integer, bant_qualified boolean, champ_met integer, anum_met integer, faint_met integer,
     gpct_met integer, meddic_met integer, tier text, tier_reasons text, scored_at timestamptz,
-    rules_version text, lifecyclestage text
+    rules_version text, lifecyclestage text,
+    conversion_probability double precision, predicted_score double precision  -- null: no model stored
 );
 """
 INSERT = """

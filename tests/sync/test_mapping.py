@@ -88,3 +88,31 @@ def test_the_tier_property_offers_every_tier():
     tier = next(p for p in PROPERTY_DEFINITIONS if p["name"] == "leadscore_tier")
     assert [o["value"] for o in tier["options"]] == ["sql", "mql", "nurture", "disqualified", "in_pipeline", "customer"]
     assert [o["label"] for o in tier["options"]][-2:] == ["In pipeline", "Customer"]
+
+
+@pytest.mark.parametrize("predicted_score,expected", [(12.3, "12.3"), (12.34999, "12.3"), (Decimal("7.0"), "7"),
+                                                      (0.0, "0"), (100.0, "100"), (None, "")])
+def test_conversion_probability_is_percent_with_one_decimal_and_empty_without_a_model(predicted_score, expected):
+    """lead_scores.predicted_score is 100 × conversion_probability rounded to one decimal; no model
+    (null) is an empty string, which clears a HubSpot number property — never a made-up 0."""
+    assert map_lead(row(predicted_score=predicted_score)).payload["leadscore_conversion_probability"] == expected
+
+
+def test_conversion_probability_is_a_hubspot_number_property():
+    from leadscore.sync.mapping import PROPERTY_DEFINITIONS
+
+    prop = next(p for p in PROPERTY_DEFINITIONS if p["name"] == "leadscore_conversion_probability")
+    assert (prop["type"], prop["fieldType"]) == ("number", "number")
+
+
+def test_a_lead_without_a_probability_keeps_its_mapping_v1_fingerprint():
+    """What the sync stored before the property existed still matches: adding it re-sends no lead
+    until a model gives the lead a probability (hash pinned from the mapping without the property)."""
+    v1 = "c9cb9e073737c479ad0126b2cf3613c507e9c4e4273fa8e54c900500e78f0fb7"
+    assert map_lead(row()).fingerprint == map_lead(row(predicted_score=None)).fingerprint == v1
+
+
+def test_a_probability_appearing_changing_or_going_away_changes_the_fingerprint():
+    none, p12, p13 = (map_lead(row(predicted_score=v)).fingerprint for v in (None, 12.3, 13.0))
+    assert len({none, p12, p13}) == 3
+    assert map_lead(row(predicted_score=12.3 + 1e-12)).fingerprint == p12  # float noise is not a change

@@ -73,6 +73,34 @@ def test_a_changed_score_sends_exactly_the_affected_leads_with_a_fresh_scored_at
     assert sorted(r[0] for r in logged) == sorted(changed)
 
 
+def test_conversion_probability_is_written_in_percent_and_cleared_when_the_model_goes(crm, leads, run_sync):
+    """A number property beside the rules' scores: created with the others, written only for leads
+    whose probability changed, and cleared with HubSpot's empty string (not 0) when no model scores
+    the lead any more."""
+    prop_name = "leadscore_conversion_probability"
+    rows = leads.fetch()
+    assert run_sync("run-1").sent == len(rows)  # no model yet: nothing to show, nothing invented
+    prop = crm.http.get(f"/crm/v3/properties/contacts/{prop_name}",
+                        headers={"Authorization": "Bearer sandbox-hubspot-token"}).json()
+    assert (prop["type"], prop["fieldType"], prop["groupName"]) == ("number", "number", "leadscore")
+    assert all(not crm.contact(r["crm_id"]).get(prop_name) for r in rows[:20])
+
+    scored = [r["lead_id"] for r in rows[:6]]
+    leads.update(scored, conversion_probability=0.12345, predicted_score=12.3)
+    crm.clear_requests()
+    second = run_sync("run-2")
+    assert (second.sent, second.unchanged, crm.batch_updates()) == (6, len(rows) - 6, 1)
+    assert [crm.contact(r["crm_id"])[prop_name] for r in rows[:6]] == ["12.3"] * 6
+    assert crm.contact(rows[6]["crm_id"]).get(prop_name) in (None, "")
+
+    leads.update(scored[:2], conversion_probability=None, predicted_score=None)  # the model was dropped
+    third = run_sync("run-3")
+    assert third.sent == 2
+    assert [crm.contact(r["crm_id"])[prop_name] for r in rows[:3]] == ["", "", "12.3"]
+    sent = sql("select sent_values ->> %s from sync.crm_sync_state where lead_id = %s", (prop_name, scored[0]))
+    assert sent == [("",)]
+
+
 def test_lifecycle_moves_forward_only_and_sales_fields_are_untouched(crm, leads, run_sync):
     rows = leads.fetch()
     customer, fresh, dropping, already_sql = (rows[i] for i in (0, 1, 10, 12))  # tiers sql, sql, sql, mql

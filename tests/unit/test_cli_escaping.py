@@ -38,7 +38,9 @@ def _explanation() -> Explanation:
         lead_id="[/]" * 5, crm_id=HOSTILE[3], email=HOSTILE[0], company_name=HOSTILE[1], fit_score=1,
         engagement_score=1, total_score=2, fit_grade="A", engagement_level=1, grade=HOSTILE[4], tier="sql",
         tier_reasons=HOSTILE[2], frameworks={"bant": 1}, scored_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
-        rules_version=HOSTILE[5], factors=[Factor("fit", "fit", h, h, 1.0) for h in HOSTILE])
+        rules_version=HOSTILE[5], factors=[Factor("fit", "fit", h, h, 1.0) for h in HOSTILE],
+        conversion_probability=0.123, predicted_score=12.3, conversion_logit=-1.0, model_version=HOSTILE[2],
+        model_terms=[Factor("model", "probability", h, h, 0.0, -0.1) for h in reversed(HOSTILE)])
 
 
 def _render(renderable, terminal: bool) -> str:

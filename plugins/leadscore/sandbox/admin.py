@@ -17,7 +17,8 @@ from leadscore.sandbox.quirks import Quirk
 from leadscore.sandbox.state import SandboxState
 
 router = APIRouter()
-SYNCED = ("leadscore_tier", "leadscore_fit_score", "leadscore_engagement_score", "leadscore_grade", "leadscore_reasons")
+SYNCED = ("leadscore_tier", "leadscore_fit_score", "leadscore_engagement_score", "leadscore_grade", "leadscore_reasons",
+          "leadscore_conversion_probability")
 
 
 def state_of(request: Request) -> SandboxState:

@@ -42,6 +42,10 @@ PROPERTY_DEFINITIONS: tuple[dict[str, Any], ...] = (
      "description": "Why the lead has its tier"},
     {"name": "leadscore_scored_at", "label": "Lead scored at", "type": "datetime", "fieldType": "date",
      "description": "When the pipeline last scored the lead"},
+    {"name": "leadscore_conversion_probability", "label": "Lead conversion probability (%)", "type": "number",
+     "fieldType": "number",
+     "description": "0-100: the learned chance in percent that the lead converts within the model's horizon "
+                    "(leadscore train); empty while no conversion model is trained"},
 )
 PROPERTY_NAMES = tuple(p["name"] for p in PROPERTY_DEFINITIONS)
 SCORED_AT = "leadscore_scored_at"
@@ -55,11 +59,18 @@ COLUMNS = {
     "leadscore_bant_met": "bant_met",
     "leadscore_reasons": "tier_reasons",
     "leadscore_scored_at": "scored_at",
+    # the probability in percent with one decimal, as lead_scores rounds it in SQL, so the CRM,
+    # the mart and `leadscore explain` show the same figure; null (no model) clears the property
+    "leadscore_conversion_probability": "predicted_score",
 }
 SOURCE_COLUMNS = ("lead_id", "crm_id", "lifecyclestage", *COLUMNS.values())
 # Scores are shown to CRM users with one decimal; rounding before the fingerprint also keeps
 # float noise (1e-12 between an incremental and a full recompute) from re-sending a lead.
-SCORE_DECIMALS = {"leadscore_fit_score": 1, "leadscore_engagement_score": 1}
+SCORE_DECIMALS = {"leadscore_fit_score": 1, "leadscore_engagement_score": 1, "leadscore_conversion_probability": 1}
+# Properties added after MAPPING_VERSION 1 stay out of the fingerprint while empty: a lead without
+# a value fingerprints as before the property existed, so adding it re-sends nobody, while a value
+# appearing or going away (the model was dropped) still changes the fingerprint and is sent.
+ADDED_SINCE_V1 = frozenset({"leadscore_conversion_probability"})
 
 # HubSpot's default stages in funnel order. `other` and custom stages are not in the funnel:
 # the sync never touches a contact whose stage it cannot place.
@@ -95,7 +106,8 @@ class MappedLead:
     @cached_property
     def fingerprint(self) -> str:
         """Hash of what the CRM should hold, without scored_at (it changes on every run)."""
-        values = {k: v for k, v in self.properties.items() if k != SCORED_AT}
+        values = {k: v for k, v in self.properties.items()
+                  if k != SCORED_AT and not (k in ADDED_SINCE_V1 and v == "")}
         doc = {"v": MAPPING_VERSION, "crm_id": self.crm_id, "stage_floor": self.stage_floor, "values": values}
         return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
