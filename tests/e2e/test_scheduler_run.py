@@ -111,6 +111,21 @@ def test_a_second_triggered_run_writes_nothing(first_run, airflow, sandbox, home
     assert _writes(sandbox) == 0
 
 
+def test_the_training_dag_runs_in_its_own_process_and_skips_on_too_few_conversions(first_run, airflow, home):
+    """600 contacts hold far fewer than 100 conversions: the weekly training task says how many
+    it found and skips (the run succeeds; the rules keep scoring), under the real scheduler."""
+    _, api = airflow
+    api.wait_for_dag("lead_scoring_training")
+    run_id = api.trigger("lead_scoring_training", {"history_days": 300, "every_days": 90})
+    run = api.wait("lead_scoring_training", run_id, timeout=900)
+    tasks = api.task_instances("lead_scoring_training", run_id)
+    assert run["state"] == "success", failure_details(home, tasks)
+    assert [(t["task_id"], t["state"]) for t in tasks] == [("train_conversion_model", "skipped")]
+    logs = sorted((home / "airflow" / "logs").glob("**/task_id=train_conversion_model/*.log"))
+    text = logs[-1].read_text(errors="replace")
+    assert "leads converting within 90 days" in text and "a model needs at least 100" in text
+
+
 def test_the_services_listen_on_loopback_only(first_run, airflow):
     """A local tool binds 127.0.0.1 unless told otherwise: no socket of the scheduler, the
     dag-processor, the api-server or any process they started listens on another interface."""
