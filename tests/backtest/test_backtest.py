@@ -21,6 +21,7 @@ import yaml
 from leadscore import warehouse
 from leadscore.backtest.engine import backtest_dates, run_backtest, tier_changes_today
 from leadscore.errors import ConfigError
+from leadscore.quality import load_thresholds, tier_sanity
 from leadscore.scoring.rules import default_path
 from tests.backtest.conftest import rows, scored_history
 from tests.scoring.fixtures import Dataset
@@ -128,6 +129,17 @@ def test_figures_count_only_conversions_in_the_horizon_among_leads(at_d):
     stored = rows("select count(*), min(horizon_days) from marts.score_backtests where backtest_id = %s",
                   (run.backtest_id,))
     assert stored == [(len(result.rows), 90)]
+
+
+def test_the_output_gate_judges_a_backtest_of_the_rules_today_s_scores_use(at_d):
+    """The backtest stores the rules version as marts.lead_scores shows it, so the output gate's
+    tier sanity judges it rather than skipping it as other rules (ten leads: every tier too small)."""
+    run, _ = at_d
+    with warehouse.connect() as conn:
+        sanity = tier_sanity.check(conn, load_thresholds())
+    assert (sanity.status, sanity.backtest_id) == ("passed", run.backtest_id), sanity.line
+    assert sanity.rules_version == rows("select distinct rules_version from marts.lead_scores")[0][0]
+    assert sanity.line.endswith("mql too small to judge (0 leads, 0 converted); sql too small to judge (1 lead, 1 converted)")
 
 
 def test_activity_after_the_date_changes_nothing(at_d):

@@ -36,12 +36,12 @@ def wh():
 
 
 def reset(conn) -> None:
-    """Empty raw streams, quality history and the output fixture, keeping the server running."""
+    """Empty raw streams, quality history, the output fixture and backtests, keeping the server running."""
     for stream in typed.STREAMS:
         raw_store.truncate(conn, stream)
     conn.execute("truncate quality.quarantine, quality.quarantined_records, quality.validation_runs")
     conn.execute("drop schema if exists staging cascade; create schema staging")
-    conn.execute("drop table if exists marts.lead_scores")
+    conn.execute("drop table if exists marts.lead_scores, marts.score_backtests")
 
 
 def load(conn, data: dict[str, Iterable[RawRecord]], run_id: str = "load") -> None:

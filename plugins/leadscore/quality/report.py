@@ -43,6 +43,7 @@ class ValidationReport:
     data_docs: str | None = None
     forced: bool = False
     reconciliation: dict[str, dict] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)   # worth a look, never a stop (tier sanity)
     seconds: float = 0.0
 
     @property
@@ -61,6 +62,8 @@ class ValidationReport:
             line += " — " + "; ".join(f.line() for f in self.critical_failures[:3])
             if len(self.critical_failures) > 3:
                 line += f"; +{len(self.critical_failures) - 3} more"
+        for warning in self.warnings:
+            line += f"; WARNING {warning}"
         return line + f" ({self.seconds:.1f}s)"
 
     def as_dict(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import great_expectations as gx
 from psycopg import sql
 
 from leadscore import settings, warehouse
-from leadscore.quality import config, history, quarantine, suites, typed
+from leadscore.quality import config, history, quarantine, suites, tier_sanity, typed
 from leadscore.quality.gx_runner import GxRunner, Job, Outcome
 from leadscore.quality.reconcile import UNSTAGED, reconcile
 from leadscore.quality.report import CriticalFailure, StreamCounts, ValidationReport, failures_from
@@ -167,6 +167,8 @@ def validate_outputs(run_id: str, *, force: bool = False, thresholds: ThresholdA
     Every stream is compared with its dbt staging model; one that cannot be compared (model
     missing, key column gone) fails the gate too, unless listed in reconcile.UNSTAGED.
     `staging=False` skips the comparison (only for tests without dbt models).
+    Tier sanity (tier_sanity.py) judges the newest backtest of the current rules: a warning in
+    the summary line, the task log and the recorded run, never a failure.
     """
     started = time.monotonic()
     settings.disable_telemetry()
@@ -183,6 +185,7 @@ def validate_outputs(run_id: str, *, force: bool = False, thresholds: ThresholdA
     with warehouse.connect(p=p) as conn:
         exists = conn.execute("select to_regclass(%s) is not null", (relation,)).fetchone()[0]
         recon = reconcile(conn, typed.STREAMS, staging=staging)
+        sanity = tier_sanity.check(conn, th)
         if exists:
             definition = suites.load("lead_scores")
             params = {"min_scored_leads": th["min_scored_leads"], "tier_shift_pct": th["tier_shift_pct"],
@@ -212,12 +215,15 @@ def validate_outputs(run_id: str, *, force: bool = False, thresholds: ThresholdA
             failures.append(CriticalFailure(
                 OUTPUT_SUITE, "reconciliation", r.line(), "loaded = scored + quarantined", stream=r.stream,
                 reason="rows were lost or quarantined rows were scored between raw and staging"))
-    stats.update(forced=bool(force and failures), reconciliation={s: r.as_dict() for s, r in recon.items()})
+    warnings = [sanity.line] if sanity.status == tier_sanity.WARNING else []
+    (log.warning if warnings else log.info)(sanity.line)
+    stats.update(forced=bool(force and failures), reconciliation={s: r.as_dict() for s, r in recon.items()},
+                 tier_sanity=sanity.as_dict(), warnings=warnings)
     with warehouse.connect(p=p) as conn:
         history.record(conn, run_id, OUTPUT_SUITE, not failures, [f.as_dict() for f in failures], stats)
     report = ValidationReport(
         run_id=run_id, stage="outputs", success=not failures,
         streams={relation: StreamCounts(stats.get("rows", 0), 0)}, critical_failures=failures, data_docs=docs,
         forced=bool(force and failures), reconciliation={s: r.as_dict() for s, r in recon.items()},
-        seconds=time.monotonic() - started)
+        warnings=warnings, seconds=time.monotonic() - started)
     return _finish(report, force)
