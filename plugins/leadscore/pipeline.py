@@ -98,6 +98,7 @@ class RunSummary:
                        f"− folded into another lead {f['folded']} − unaccounted {f['unaccounted']} = leads {f['leads']}")
         for v in self.validation:
             out.append(f"validation {v['suite']}: {'passed' if v['success'] else 'FAILED'}")
+            out.extend(f"WARNING {w}" for w in v.get("warnings") or [])
         if self.sync_line:
             out.append(f"CRM sync: {self.sync_line}")
         return out
@@ -165,8 +166,8 @@ def build_summary(run_id: str, top: int = 10) -> RunSummary:
             summary.funnel = _funnel(conn)
         summary.quarantine = _quarantine(conn)
         summary.validation = _fetch(conn, """
-            select suite, success, critical_failures from quality.validation_runs
-            where run_id = %s order by suite""", (run_id,))
+            select suite, success, critical_failures, coalesce(statistics->'warnings', '[]') as warnings
+            from quality.validation_runs where run_id = %s order by suite""", (run_id,))
         summary.extracted = _fetch(conn, """
             select stream, records, inserted, updated, pages, retries, rate_limited, seconds, status
             from raw._extraction_runs where run_id = %s order by stream""", (run_id,))

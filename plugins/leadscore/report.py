@@ -104,6 +104,8 @@ def render_summary(s: RunSummary) -> Group:
     if failed:
         line.append("; FAILED: ").append_text(safe_text(", ".join(v["suite"] for v in failed)))
     parts.append(line)
+    for warning in (w for v in s.validation for w in v.get("warnings") or []):
+        parts.append(Text("Warning: ", style="bold yellow").append_text(safe_text(warning)))
     if s.sync_line:
         parts.append(Text("CRM sync: ").append_text(safe_text(s.sync_line)))
     if s.crm_updated is not None:

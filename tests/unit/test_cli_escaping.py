@@ -24,7 +24,7 @@ def _summary() -> RunSummary:
         run_id="r", tiers={"sql": 1},
         hottest=[{"priority_rank": i + 1, "email": h, "company_name": h, "tier": "sql", "grade": h,
                   "total_score": 100, "tier_reasons": h} for i, h in enumerate(HOSTILE)],
-        validation=[{"suite": HOSTILE[1], "success": False, "critical_failures": []}],
+        validation=[{"suite": HOSTILE[1], "success": False, "critical_failures": [], "warnings": [HOSTILE[6]]}],
         extracted=[{"stream": HOSTILE[0], "records": 1, "inserted": 1, "updated": 0, "pages": 1, "retries": 0,
                     "rate_limited": 0, "seconds": 1.0, "status": "ok"}],
         sync_line=HOSTILE[3],
