@@ -216,7 +216,7 @@ def validate_outputs(run_id: str, *, force: bool = False, thresholds: ThresholdA
                 OUTPUT_SUITE, "reconciliation", r.line(), "loaded = scored + quarantined", stream=r.stream,
                 reason="rows were lost or quarantined rows were scored between raw and staging"))
     warnings = [sanity.line] if sanity.status == tier_sanity.WARNING else []
-    (log.warning if warnings else log.info)(sanity.line)
+    (log.warning if warnings else log.info)("%s", sanity.line)
     stats.update(forced=bool(force and failures), reconciliation={s: r.as_dict() for s, r in recon.items()},
                  tier_sanity=sanity.as_dict(), warnings=warnings)
     with warehouse.connect(p=p) as conn:
