@@ -31,8 +31,9 @@
 {%- endmacro %}
 
 {#- The model's features over a row of int_lead_signals_evaluated (`alias`): as (feature, kind,
-    SQL), kind 'numeric' (the coefficient multiplies the value) or 'category' (one coefficient
-    per level; a level the model has not seen adds nothing). The same list feeds training
+    SQL), kind 'numeric' (the coefficient multiplies the value), 'count' (it multiplies
+    ln(1 + value)) or 'category' (one coefficient per level; a level the model has not seen
+    adds nothing). The same list feeds training
     (models/backtest/backtest_training_rows.sql), scoring (lead_scores) and the explanation
     (lead_score_factors), so what was trained is what is scored. -#}
 {% macro conversion_features(rules, alias='s') -%}
@@ -41,10 +42,11 @@
         {%- do features.append((name.replace('_normalised', ''), 'category', alias ~ '.' ~ name)) %}
     {%- endfor %}
     {%- do features.append(('free_mail', 'numeric', alias ~ '.is_free_mail::int')) %}
-    {%- do features.append(('lead_age_log_days', 'numeric', 'ln(1 + greatest(0, ' ~ age_days(alias ~ '.created_at') ~ '))')) %}
-    {#- activity: the decayed count per type (its rule's half-life and window), log-scaled -#}
+    {#- in double precision: extract() gives numeric, and ln() of a numeric costs microseconds a row -#}
+    {%- do features.append(('lead_age_log_days', 'numeric', 'ln(1 + greatest(0, (' ~ age_days(alias ~ '.created_at') ~ ')::double precision))')) %}
+    {#- activity: the decayed count per type (its rule's half-life and window), as ln(1 + count) -#}
     {%- for t in rules_activity_types() %}
-        {%- do features.append(('activity_' ~ t, 'numeric', 'ln(1 + ' ~ alias ~ '.decayed_count_' ~ t ~ ')')) %}
+        {%- do features.append(('activity_' ~ t, 'count', alias ~ '.decayed_count_' ~ t)) %}
     {%- endfor %}
     {#- recency: anything the lead did (a type with positive points) in the last 7/30/90 days -#}
     {%- for d in [7, 30, 90] %}
@@ -79,11 +81,19 @@
     {{ return(model) }}
 {%- endmacro %}
 
+{#- A feature's value as the model sees it (a count as ln(1 + count)): what training reads. -#}
+{% macro feature_value(kind, expr) -%}
+    {%- if kind == 'count' -%}ln(1 + {{ expr }}){%- else -%}{{ expr }}{%- endif -%}
+{%- endmacro %}
+
 {#- One feature's contribution to the logit: coefficient × value (numeric), or the level's
     coefficient (category; 0 for a level the model has not seen). -#}
 {% macro feature_contribution(kind, expr, coefficients) -%}
     {%- if kind == 'numeric' -%}
         ({{ coefficients.get('', 0) }}::double precision * ({{ expr }}))
+    {%- elif kind == 'count' -%}
+        {#- most leads did most types never: one comparison instead of ln() and a product -#}
+        (case when {{ expr }} > 0 then {{ coefficients.get('', 0) }}::double precision * ln(1 + {{ expr }}) else 0::double precision end)
     {%- else -%}
         (case {{ expr }}{% for level, c in coefficients.items() %} when {{ sql_str(level) }} then {{ c }}::double precision{% endfor %} else 0::double precision end)
     {%- endif -%}

@@ -11,7 +11,7 @@ select
     p.converted,
     p.total_score,
     {%- for name, kind, expr in conversion_features(rules, 's') %}
-    {{ expr }} as "{{ name }}"{{ ',' if not loop.last }}
+    {{ feature_value(kind, expr) }} as "{{ name }}"{{ ',' if not loop.last }}
     {%- endfor %}
 from {{ ref('backtest_population') }} as p
 join {{ ref('int_lead_signals_evaluated') }} as s on s.lead_id = p.lead_id

@@ -181,5 +181,8 @@ select
     {%- endfor %}
     disqualified_by,
     hand_raise,
-    nullif(sequence_matched, '') as sequence_matched
+    nullif(sequence_matched, '') as sequence_matched,
+    -- the conversion model's log-odds (macros/conversion_model.sql; null without a stored
+    -- model), computed here so that the parallel workers reading the signals compute it
+    {{ conversion_logit(conversion_model(rules), rules, 'evaluated') }} as conversion_logit
 from evaluated

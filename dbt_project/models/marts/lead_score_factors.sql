@@ -84,7 +84,7 @@ model_terms as (
         values
         ('(intercept)', {{ sql_str('model ' ~ model.version ~ ': log-odds of a lead with none of the features') }}, {{ model.intercept }}::double precision)
         {%- for name, kind, expr in conversion_features(rules, 's') if name in model.terms %},
-        ({{ sql_str(name) }}, {{ sql_str(name ~ ' = ') }} || {% if kind == 'numeric' %}{{ rounded(expr, 3) }}{% else %}{{ expr }}{% endif %}, {{ feature_contribution(kind, expr, model.terms[name]) }})
+        ({{ sql_str(name) }}, {{ sql_str(name ~ ' = ') }} || {% if kind == 'category' %}{{ expr }}{% else %}{{ rounded(feature_value(kind, expr), 3) }}{% endif %}, {{ feature_contribution(kind, expr, model.terms[name]) }})
         {%- endfor %}
     ) as v (factor, detail, contribution)
     where v.contribution <> 0 or v.factor = '(intercept)'

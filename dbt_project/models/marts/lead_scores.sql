@@ -26,9 +26,20 @@
     ],
 ) }}
 
-with signals as (
-    -- also carries the lead's identity and CRM columns (macro lead_identity_columns); a lead
-    -- whose first contact was created after the scoring time did not exist yet (backtests)
+with modelled as (
+    -- every column of the signals view computed once, by the parallel workers that read it:
+    -- OFFSET 0 keeps Postgres from pulling the view up into the next levels, which would
+    -- copy the conversion model's logit into every place that reads it (probability, score,
+    -- tier, reasons) and compute it in the leader alone. A lead whose first contact was
+    -- created after the scoring time did not exist yet (backtests).
+    select *
+    from {{ ref('int_lead_signals_evaluated') }} as s
+    where s.created_at <= {{ as_of() }}
+    offset 0
+),
+
+signals as (
+    -- also carries the lead's identity and CRM columns (macro lead_identity_columns)
     select
         s.*,
         standing.standing,
@@ -36,9 +47,8 @@ with signals as (
         standing.deals,
         standing.has_stage_dates,
         standing.converted_at
-    from {{ ref('int_lead_signals_evaluated') }} as s
+    from modelled as s
     left join {{ ref('int_lead_standing_evaluated') }} as standing on standing.lead_id = s.lead_id
-    where s.created_at <= {{ as_of() }}
 ),
 
 graded as (
@@ -57,8 +67,7 @@ graded as (
         end as engagement_level,
         (s.hand_raise is not null and s.fit_score >= {{ sql_t.get('min_fit', 0) }}) as is_hand_raise_sql,
         {% if fw %}(s.{{ fw.name }}_met >= {{ fw.min_met }}){% else %}false{% endif %} as is_framework_sql,
-        (s.fit_score >= {{ mql_t.min_fit }} and s.engagement_score >= {{ mql_t.min_engagement }}) as is_mql,
-        {{ conversion_logit(model, rules, 's') }} as conversion_logit
+        (s.fit_score >= {{ mql_t.min_fit }} and s.engagement_score >= {{ mql_t.min_engagement }}) as is_mql
     from signals as s
 ),
 
