@@ -44,7 +44,7 @@ def store_model(version: str, terms: list[fit.Term], intercept: float = -4.0) ->
 
 
 def rescore() -> None:
-    run_dbt(["--quiet", "run", "--select", "lead_scores", "lead_score_factors"], as_of=NOW.isoformat())
+    run_dbt(["--quiet", "run", "--select", "int_lead_signals_evaluated", "lead_scores", "lead_score_factors"], as_of=NOW.isoformat())
 
 
 @pytest.fixture(scope="module")

@@ -69,7 +69,7 @@ TERMS = [fit.Term("signal_budget", None, 1.2, 0.0, 1.0, 1.2), fit.Term("industry
 
 
 def rescore() -> None:
-    run_dbt(["--quiet", "run", "--select", "lead_scores", "lead_score_factors"], as_of=AS_OF.isoformat())
+    run_dbt(["--quiet", "run", "--select", "int_lead_signals_evaluated", "lead_scores", "lead_score_factors"], as_of=AS_OF.isoformat())
 
 
 @pytest.fixture(scope="module")

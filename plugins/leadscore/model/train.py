@@ -178,7 +178,7 @@ def rescore_marts() -> None:
     scoring time, so the probability shows before the next daily run."""
     from leadscore.scoring.dbt import run_dbt
 
-    run_dbt(["--quiet", "run", "--select", "lead_scores", "lead_score_factors"], as_of=newest_data_time().isoformat())
+    run_dbt(["--quiet", "run", "--select", "int_lead_signals_evaluated", "lead_scores", "lead_score_factors"], as_of=newest_data_time().isoformat())
 
 
 def summary(t: Trained) -> str:
