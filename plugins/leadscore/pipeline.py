@@ -199,6 +199,17 @@ def summary(run_id: str) -> dict:
     return data
 
 
+def skip_unless_scored(what: str) -> None:
+    """The weekly DAGs' first step: on a fresh home (the weekly run before any daily run) there
+    is nothing to work on yet, which is a skip, not a failure."""
+    from leadscore.backtest.engine import is_scored_warehouse
+
+    if not is_scored_warehouse():
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        raise AirflowSkipException(f"the warehouse has not been scored yet: nothing to {what} before a daily run")
+
+
 def backtest(as_of: str = "", horizon_days: int = 90, every_days: int = 0, start: str = "", end: str = "",
              rules_file: str = "") -> dict:
     """The `lead_scoring_backtest` DAG's task: a backtest with the page, its paragraph logged."""
@@ -206,12 +217,7 @@ def backtest(as_of: str = "", horizon_days: int = 90, every_days: int = 0, start
     from leadscore.backtest.runner import Request, run
     from leadscore.timestamps import parse_utc
 
-    from leadscore.backtest.engine import is_scored_warehouse
-
-    if not is_scored_warehouse():  # a fresh home: the weekly run before any daily run
-        from airflow.sdk.exceptions import AirflowSkipException
-
-        raise AirflowSkipException("the warehouse has not been scored yet: nothing to backtest before a daily run")
+    skip_unless_scored("backtest")
 
     out = run(Request(as_of=parse_utc(as_of, "as_of"), horizon_days=horizon_days, every_days=every_days or None,
                       start=parse_utc(start, "from"), end=parse_utc(end, "to"),
@@ -227,11 +233,9 @@ def train_conversion_model(horizon_days: int = 90, every_days: int = 30, history
     conversions is not a failure: the task skips with the one line saying how many were found."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from leadscore.backtest.engine import is_scored_warehouse
     from leadscore.model.train import TooFewConversions, rescore_marts, summary, train
 
-    if not is_scored_warehouse():
-        raise AirflowSkipException("the warehouse has not been scored yet: nothing to train on before a daily run")
+    skip_unless_scored("train on")
     try:
         t = train(horizon_days, every_days, history_days)
     except TooFewConversions as exc:

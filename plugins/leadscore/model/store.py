@@ -74,11 +74,3 @@ def save(conn, version: str, model: Fitted, meta: dict) -> None:
         " standardised_coefficient) values (%s, %s, %s, %s, %s, %s, %s)", rows)
     conn.commit()
 
-
-def active(conn) -> dict | None:
-    """The active model's row, or None."""
-    if not conn.execute("select to_regclass('marts.conversion_model') is not null").fetchone()[0]:
-        return None
-    cur = conn.execute("select * from marts.conversion_model where status = 'active' order by trained_at desc limit 1")
-    row = cur.fetchone()
-    return dict(zip([d.name for d in cur.description], row)) if row else None

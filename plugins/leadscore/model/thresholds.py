@@ -129,8 +129,12 @@ def recommend(bins: list[Bin], *, sql_share: float | None = None, sql_lift: floa
     if mql == sql:
         notes.append(f"no band below sql converts at {mql_lift}× the baseline: no mql")
     dates = sorted({b.as_of for b in bins})
-    bands = {"sql": band(bins, sql, None), "mql": band(bins, mql, sql), "nurture": band(bins, 0.0, mql)}
-    return Proposal(sql, mql, bands, backtest_id, dates, notes)
+    return Proposal(sql, mql, tier_bands(bins, sql, mql), backtest_id, dates, notes)
+
+
+def tier_bands(bins: list[Bin], sql: float, mql: float) -> dict[str, Band]:
+    """The sql, mql and nurture bands that thresholds `sql` and `mql` cut from `bins`."""
+    return {"sql": band(bins, sql, None), "mql": band(bins, mql, sql), "nurture": band(bins, 0.0, mql)}
 
 
 def write_candidate(rules_file: Path, out: Path, mode: str, sql: float, mql: float) -> Path:

@@ -137,21 +137,21 @@ def train(horizon_days: int = 90, every_days: int = 30, history_days: int = 450,
         return enc.matrix(frame), frame.converted.to_numpy(), frame.weight.to_numpy()
 
     enc = fit.encoding_for(part["train"], features)
-    evaluated = fit.choose_and_fit(xyw(part["train"], enc), xyw(part["validate"], enc), enc)
+    valid = xyw(part["validate"], enc)
+    evaluated = fit.choose_and_fit(xyw(part["train"], enc), valid, enc)
     x_test, y_test, w_test = xyw(part["test"], enc)
-    figures = fit.scores(y_test, evaluated.probability(x_test), w_test)
+    p_test = evaluated.probability(x_test)
+    figures = fit.scores(y_test, p_test, w_test)
     from sklearn.metrics import roc_auc_score
 
     rules_auc = float(roc_auc_score(y_test, part["test"].total_score.to_numpy(), sample_weight=w_test))
     # the tiers a threshold proposal would give: chosen on the validation date (a 5 % sql
     # capacity, mql at 2x the baseline), judged on the test date
-    pv = evaluated.probability(xyw(part["validate"], enc)[0])
-    yv, wv = part["validate"].converted.to_numpy(), part["validate"].weight.to_numpy()
-    proposal = thresholds.recommend(thresholds.bins_of(pv, yv, wv, dates.validate), sql_share=HELDOUT_SQL_SHARE,
-                                    mql_lift=2.0)
-    held = thresholds.bins_of(evaluated.probability(x_test), y_test, w_test, dates.test, n=len(y_test))
-    held_bands = {"sql": thresholds.band(held, proposal.sql, None), "mql": thresholds.band(held, proposal.mql, proposal.sql),
-                  "nurture": thresholds.band(held, 0.0, proposal.mql)}
+    x_valid, y_valid, w_valid = valid
+    proposal = thresholds.recommend(thresholds.bins_of(evaluated.probability(x_valid), y_valid, w_valid, dates.validate),
+                                    sql_share=HELDOUT_SQL_SHARE, mql_lift=2.0)
+    held_bands = thresholds.tier_bands(thresholds.bins_of(p_test, y_test, w_test, dates.test, n=len(y_test)),
+                                       proposal.sql, proposal.mql)
     known = pd.concat([part["train"], part["validate"]])
     enc_final = fit.encoding_for(known, features)
     final = fit.refit(xyw(known, enc_final), xyw(part["test"], enc_final), evaluated.c, enc_final)
