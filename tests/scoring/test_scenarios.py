@@ -62,6 +62,12 @@ def test_competitor_is_disqualified_however_active():
     assert "competitor_domain" in row["tier_reasons"]
 
 
+def test_hand_raise_evidence_lists_the_latest_first_ties_in_rule_order():
+    """comp's meeting and contact-sales form are a day old (the same instant), its demo request two."""
+    got = fetch("select hand_raise from intermediate.int_lead_signals_evaluated where crm_id = 'comp'")
+    assert got == [{"hand_raise": "contact_sales 2026-05-31, crm_meeting 2026-05-31, demo_request 2026-05-30"}]
+
+
 def test_duplicates_merges_archived_and_quarantined_contacts():
     dup = lead("dup1")
     assert dup["email"] == "dup@example.org"

@@ -32,6 +32,26 @@
     {%- endif %})
 {%- endmacro %}
 
+{#- "type YYYY-MM-DD, …" for the types done within `within_days`, latest first (ties in list
+    order). Each type's place is the number of types done later (a type done later than one in
+    the window is in it too), so the text needs no subquery: a correlated subquery would keep
+    the whole signals projection out of the parallel workers. -#}
+{% macro activities_latest_first(types, within_days) -%}
+    concat_ws(', '
+    {%- for place in range(types | length) %},
+        case
+        {%- for x in types %}
+            {%- set i = loop.index0 %}
+            when {{ activity_within([x], within_days) }}
+            {%- set later = [] %}
+            {%- for y in types if y != x %}{% do later.append('(case when t.last_' ~ y ~ (' >= ' if types.index(y) < i else ' > ') ~ 't.last_' ~ x ~ ' then 1 else 0 end)') %}{% endfor %}
+             and {{ later | join(' + ') if later else '0' }} = {{ place }}
+            then {{ sql_str(x ~ ' ') }} || to_char(t.last_{{ x }} at time zone 'UTC', 'YYYY-MM-DD')
+        {%- endfor %}
+        end
+    {%- endfor %})
+{%- endmacro %}
+
 {#- The scoring time minus `days` days, computed once per query: timestamptz - interval depends
     on the session time zone, so Postgres does not fold it to a constant and would redo the
     calendar arithmetic for every row and condition (about 10% of the lead_scores pass); a

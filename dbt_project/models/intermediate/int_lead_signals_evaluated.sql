@@ -132,9 +132,7 @@ evaluated as (
         -- SQL triggers
         {%- if sql_t.get('hand_raise') is mapping %}
         case when {{ activity_within(sql_t.hand_raise.activity, sql_t.hand_raise.get('within_days')) }}
-             then (select string_agg(x.activity_type || ' ' || to_char(x.last_at at time zone 'UTC', 'YYYY-MM-DD'), ', ' order by x.last_at desc)
-                   from (values {% for x in sql_t.hand_raise.activity %}('{{ x }}', t.last_{{ x }}){{ ', ' if not loop.last }}{% endfor %}) as x (activity_type, last_at)
-                   where x.last_at >= {{ days_before_as_of(sql_t.hand_raise.get('within_days', 36500)) }})
+             then {{ activities_latest_first(sql_t.hand_raise.activity, sql_t.hand_raise.get('within_days')) }}
         end as hand_raise,
         {%- else %}
         null::text as hand_raise,
