@@ -59,7 +59,8 @@
     {{ return(features) }}
 {%- endmacro %}
 
-{#- The active stored model: {'version', 'intercept', 'terms': {feature: {level or '': coefficient}}},
+{#- The active stored model: {'version', 'intercept', 'terms': {feature: {level or '': coefficient}}}
+    (non-zero coefficients only),
     or none when no model is trained yet (or at parse time). A model that names a feature the
     current rules no longer produce is not used: its logit would silently change. -#}
 {% macro conversion_model(rules) -%}
@@ -76,7 +77,8 @@
         {%- elif r[1] not in known %}
             {{ log("conversion model " ~ r[0] ~ " uses feature '" ~ r[1] ~ "', which the current rules do not produce: no probability until `leadscore train` runs again", info=True) }}
             {{ return(none) }}
-        {%- else %}{% do model.terms.setdefault(r[1], {}).update({r[2]: r[3]}) %}{% endif %}
+        {#- a zero coefficient adds nothing: leaving it out spares every lead its feature -#}
+        {%- elif r[3] != 0 %}{% do model.terms.setdefault(r[1], {}).update({r[2]: r[3]}) %}{% endif %}
     {%- endfor %}
     {{ return(model) }}
 {%- endmacro %}

@@ -35,6 +35,8 @@ TERMS = [
     fit.Term("active_last_30d", None, 0.4, 0, 1, 0.4),
     fit.Term("signal_authority", None, 0.3, 0, 1, 0.3),
     fit.Term("lead_age_log_days", None, -0.1, 0, 1, -0.1),
+    fit.Term("signal_budget", None, 0.0, 0, 1, 0.0),  # zero coefficients: left out of the SQL
+    fit.Term("country", "cz", 0.0, 0, 1, 0.0),
 ]
 
 
@@ -90,6 +92,9 @@ def test_the_factor_contributions_sum_to_the_logit_for_every_lead(history):
                     "using (lead_id) where s.crm_id = 'won' and f.category = 'model'"))
     assert won["title_seniority"] == 1.5 and won["(intercept)"] == -4.0
     assert won["activity_demo_request"] > 0
+    # a zero coefficient adds no term and no factor row
+    assert rows("select count(*) from marts.lead_score_factors where category = 'model' "
+                "and factor in ('signal_budget', 'country')") == [(0,)]
     # the rules' points are untouched: model rows add none
     assert rows("select count(*) from marts.lead_score_factors where category = 'model' and points <> 0") == [(0,)]
 
