@@ -1,4 +1,5 @@
-"""`make bench`: run every benchmark module and write bench/results/latest.json.
+"""`make bench`: run every benchmark module and write bench/results/latest.json (small scale)
+and bench/results/<scale>-<date>.json.
 
 Each module (bench/bench_*.py) exposes `run(scale) -> {figure name: figure dict}` and runs in
 its own subprocess, so one benchmark's memory peak does not leak into another's figure.
@@ -57,15 +58,20 @@ def main() -> int:
     results = BENCH_DIR / "results"
     results.mkdir(exist_ok=True)
     latest = results / "latest.json"
-    if args.only and latest.exists():
-        # a partial rerun refreshes its own figures and keeps the others of the same scale
-        previous = json.loads(latest.read_text())
-        if previous.get("scale") == args.scale:
+    dated = results / f"{args.scale}-{doc['generated_at'][:10]}.json"
+    if args.only:
+        # a partial rerun refreshes its own figures and keeps the others of its scale: those of
+        # the newest results file of that scale
+        same_scale = sorted(results.glob(f"{args.scale}-*.json"), key=lambda p: p.stat().st_mtime)
+        if same_scale:
+            previous = json.loads(same_scale[-1].read_text())
             doc["figures"] = {**previous.get("figures", {}), **figures}
     text = json.dumps(doc, indent=2, sort_keys=True)
-    latest.write_text(text + "\n")
-    (results / f"{args.scale}-{doc['generated_at'][:10]}.json").write_text(text + "\n")
-    print(f"wrote {results / 'latest.json'}")
+    dated.write_text(text + "\n")
+    print(f"wrote {dated}")
+    if args.scale == "small":  # latest.json is `make bench`'s run; the 1M runs keep their dated files
+        latest.write_text(text + "\n")
+        print(f"wrote {latest}")
     return 0 if not any(k.endswith("_error") for k in figures) else 1
 
 
