@@ -298,31 +298,36 @@ def recommend_thresholds(
         sql_count: Optional[int] = typer.Option(None, "--sql-count", help="Sales capacity as a number: at most this many of today's open leads in sql."),
         sql_lift: Optional[float] = typer.Option(None, "--sql-lift", help="sql must convert at least this many times the baseline (e.g. 4)."),
         mql_lift: float = typer.Option(2.0, "--mql-lift", help="mql must convert at least this many times the baseline."),
-        mode: str = typer.Option("predicted", "--mode", help="predicted (the probability sets sql and mql) or hybrid (hand-raises stay sql)."),
+        mode: str = typer.Option("predicted", "--mode", help="predicted (the probability sets sql and mql), hybrid (hand-raises stay sql) or rules (the rules' mql gate: min_fit, min_engagement)."),
         out: Path = typer.Option(Path("candidate_rules.yml"), "--out", help="Where to write the candidate rules file."),
-        backtest_id: str = typer.Option("", "--backtest-id", help="Read this backtest (default: the newest with a conversion probability)."),
+        backtest_id: str = typer.Option("", "--backtest-id", help="Read this backtest (default: the newest that has what the mode needs)."),
         what_if: bool = typer.Option(True, "--what-if/--no-what-if", help="Backtest the candidate beside the current rules.")) -> None:
-    """Propose probability thresholds for sql and mql that meet a sales capacity or a minimum lift,
-    from what the backtests measured; write them as a candidate rules file and backtest it."""
+    """Propose thresholds that meet a sales capacity or a minimum lift, from what the backtests
+    measured (the probability's, or with --mode rules the rules' mql gate); write them as a
+    candidate rules file and backtest it."""
     from leadscore.backtest import report
     from leadscore.backtest.runner import Request, run as run_request
     from leadscore.model import thresholds
     from leadscore.scoring.rules import default_path
 
-    if mode not in ("predicted", "hybrid"):
-        raise ConfigError(f"--mode {mode} is not predicted or hybrid", "pass --mode predicted or --mode hybrid")
+    if mode not in ("predicted", "hybrid", "rules"):
+        raise ConfigError(f"--mode {mode} is not predicted, hybrid or rules", "pass --mode predicted, hybrid or rules")
     if sql_count is not None:
         sql_share = thresholds.share_of_open_leads(sql_count)
-    bid, bins = thresholds.load_bins(backtest_id or None)
-    p = thresholds.recommend(bins, sql_share=sql_share, sql_lift=sql_lift, mql_lift=mql_lift, backtest_id=bid)
+    if mode == "rules":
+        p = thresholds.recommend_rules(thresholds.load_gate_cells(backtest_id or None), sql_share=sql_share,
+                                       sql_lift=sql_lift, mql_lift=mql_lift)
+    else:
+        bid, bins = thresholds.load_bins(backtest_id or None)
+        p = thresholds.recommend(bins, sql_share=sql_share, sql_lift=sql_lift, mql_lift=mql_lift, backtest_id=bid)
     console.print(thresholds.proposal_table(p), markup=False)
     for note in p.notes:
         _say("note", note)
-    path = thresholds.write_candidate(default_path(), out, mode, p.sql, p.mql)
+    path = thresholds.write_candidate(default_path(), out, mode, **p.thresholds)
     _say("candidate rules", path)
     if what_if:
         with console.status("backtesting the candidate beside the current rules…"):
-            res = run_request(Request(as_of=p.dates[-1], rules_file=path, horizon_days=thresholds.horizon_of(bid)))
+            res = run_request(Request(as_of=p.dates[-1], rules_file=path, horizon_days=thresholds.horizon_of(p.backtest_id)))
         console.print(report.comparison_table(res.current, res.candidate, res.changes))
     _say("apply", f"copy the tiers lines of {path} into dbt_project/scoring_rules.yml (the next run scores with them)")
 

@@ -21,6 +21,7 @@ import yaml
 from leadscore import warehouse
 from leadscore.backtest.engine import backtest_dates, run_backtest, tier_changes_today
 from leadscore.errors import ConfigError
+from leadscore.model import thresholds
 from leadscore.quality import load_thresholds, tier_sanity
 from leadscore.scoring.rules import default_path
 from tests.backtest.conftest import rows, scored_history
@@ -129,6 +130,20 @@ def test_figures_count_only_conversions_in_the_horizon_among_leads(at_d):
     stored = rows("select count(*), min(horizon_days) from marts.score_backtests where backtest_id = %s",
                   (run.backtest_id,))
     assert stored == [(len(result.rows), 90)]
+
+
+def test_the_rules_gate_cells_hold_the_mql_and_nurture_leads_by_fit_and_engagement(at_d):
+    run, at = at_d
+    gate = thresholds.load_gate_cells(run.backtest_id)
+    assert gate.overall == (10, 1) and gate.sql == (1, 1) and gate.dates == [D]
+    scores = dict((crm, (fit, eng)) for crm, fit, eng in rows(
+        "select crm_id, fit_score, engagement_score from backtest_current.lead_scores where tier in ('mql', 'nurture')"))
+    assert sum(c.leads for c in gate.cells) == len(scores) == sum(t in ("mql", "nurture") for t in at.values())
+    expected = {}
+    for fit, eng in scores.values():
+        key = (int(fit // 10 * 10), int(eng // 10 * 10))
+        expected[key] = expected.get(key, 0) + 1
+    assert {(c.fit, c.engagement): c.leads for c in gate.cells} == expected
 
 
 def test_the_output_gate_judges_a_backtest_of_the_rules_today_s_scores_use(at_d):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leadscore.errors import ConfigError
+from leadscore.errors import ConfigError, LeadscoreError
 from leadscore.model import fit, thresholds
 from leadscore.scoring.rules import default_path, load_rules, validate
 
@@ -65,10 +65,10 @@ def test_a_lift_counts_only_when_its_interval_clears_the_target():
     p = thresholds.recommend(bins, sql_share=0.05, mql_lift=2.0)
     assert (p.bands["sql"].leads, p.bands["mql"].leads) == (1000, 3000)
     assert p.bands["sql"].share == pytest.approx(0.05) and p.bands["nurture"].lift < 0.5
-    assert thresholds.recommend(bins, sql_lift=8.0).sql == p.sql   # only the 20 % bins clear 8x
+    assert thresholds.recommend(bins, sql_lift=8.0).thresholds == p.thresholds   # only the 20 % bins clear 8x
     wider = thresholds.recommend(bins, sql_lift=4.0)                # the lowest threshold that clears 4x
     assert wider.bands["sql"].leads > 1000 and wider.bands["sql"].lift_low >= 4.0
-    assert thresholds.band(bins, wider.sql - 0.01, None).lift_low < 4.0
+    assert thresholds.band(bins, wider.thresholds["sql"] - 0.01, None).lift_low < 4.0
     with pytest.raises(ConfigError, match="no target given"):
         thresholds.recommend(bins)
 
@@ -80,6 +80,38 @@ def test_the_candidate_rules_file_sets_the_tiers_and_keeps_the_comments(tmp_path
     assert text.count("# Tiers, checked in order") == 1 and text.rstrip().endswith("# {% endmacro %}")
     rules = load_rules(out)
     assert rules["tiers"]["mode"] == "hybrid" and rules["tiers"]["predicted"] == {"sql": 0.1235, "mql": 0.02}
+
+
+def test_the_rules_gate_lets_in_the_most_leads_that_still_convert_at_twice_the_baseline(tmp_path):
+    # 121 cells of 80 leads: a cell's rate doubles every 20 points of engagement and 50 of fit;
+    # the rules' sql: 400 leads, 120 conversions
+    cells = [thresholds.Cell(AT, f, e, 80, round(80 * 0.004 * 2 ** (e / 20) * 2 ** (f / 50)))
+             for f in range(0, 101, 10) for e in range(0, 101, 10)]
+    leads, converted = sum(c.leads for c in cells) + 400, sum(c.converted for c in cells) + 120
+    gate = thresholds.GateCells("bt-1", cells, (leads, converted), (400, 120), [AT])
+    p = thresholds.recommend_rules(gate, sql_share=0.02, sql_lift=8.0, mql_lift=2.0)
+    assert p.bands["mql"].lift_low >= 2.0 and p.bands["mql"].leads + p.bands["nurture"].leads == leads - 400
+    assert p.thresholds["min_fit"] > 0 and p.thresholds["min_engagement"] > 0 and p.bands["nurture"].lift < 0.5
+    # the most leads: no other gate of the grid with more leads clears 2x at its low end
+    for f in thresholds.GATE_STEPS:
+        for e in thresholds.GATE_STEPS:
+            chosen = [c for c in cells if c.fit >= f and c.engagement >= e]
+            b = thresholds.pooled(sum(c.leads for c in chosen), sum(c.converted for c in chosen), leads, converted)
+            assert b.leads <= p.bands["mql"].leads or b.lift_low < 2.0, (f, e)
+    sql = p.bands["sql"]
+    assert sql.share == pytest.approx(400 / leads) and sql.rate == pytest.approx(0.3)
+    assert p.notes == [f"the rules put {sql.share:.1%} of leads in sql, above the capacity of 2.0%: sql comes from "
+                       "hand-raises, sequences and frameworks, not a threshold; --mode hybrid or predicted caps it",
+                       f"the rules' sql converts at {sql.lift:.1f}x (95 % low end {sql.lift_low:.1f}x), below the 8x "
+                       "asked for"]
+    with pytest.raises(LeadscoreError, match="no fit and engagement gate converts at 9x"):
+        thresholds.recommend_rules(gate, mql_lift=9.0)
+
+    out = thresholds.write_candidate(default_path(), tmp_path / "rules.yml", "rules", **p.thresholds)
+    rules = load_rules(out)
+    assert rules["tiers"]["mql"] == p.thresholds
+    assert rules["tiers"]["mode"] == "rules" and rules["tiers"]["sql"] == load_rules(default_path())["tiers"]["sql"]
+    assert out.read_text(encoding="utf-8").count("min_engagement") == 1
 
 
 @pytest.mark.parametrize("tiers, problem", [

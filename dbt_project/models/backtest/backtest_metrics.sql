@@ -38,6 +38,16 @@ cells as (
                  ntile(100) over (order by conversion_probability desc, lead_id collate "C") as bin
           from population where conversion_probability is not null) as binned
     group by bin
+    union all
+    -- the leads the rules' mql gate sorts (neither sql nor disqualified by other rules), by fit
+    -- and engagement in steps of 10: value 'fit/engagement' of each step's lower end (what
+    -- recommend-thresholds --mode rules reads)
+    select 'fit_engagement', lpad(fit_step::text, 3, '0') || '/' || lpad(engagement_step::text, 3, '0'),
+           count(*), count(*) filter (where converted), null
+    from (select (10 * floor(fit_score / 10))::int as fit_step, (10 * floor(engagement_score / 10))::int as engagement_step,
+                 converted
+          from population where tier in ('mql', 'nurture')) as stepped
+    group by fit_step, engagement_step
 ),
 
 baseline as (

@@ -1,5 +1,6 @@
-"""`leadscore recommend-thresholds`: probability thresholds for sql and mql that meet a target,
-read from what the backtests measured.
+"""`leadscore recommend-thresholds`: thresholds that meet a target, read from what the backtests
+measured: the probability's for sql and mql (modes predicted and hybrid), or the rules' mql gate
+(mode rules: min_fit and min_engagement, from the backtest's fit × engagement cells).
 
 A backtest stores, per date, the percentiles of the conversion probability with their leads
 and conversions (dimension probability_bin in marts.score_backtests). Pooled over the dates,
@@ -62,8 +63,10 @@ def wilson_low(converted: float, leads: float, z: float = Z) -> float:
 
 @dataclass
 class Proposal:
-    sql: float
-    mql: float
+    """Thresholds read from a backtest (as write_candidate takes them), with what their tiers
+    converted to there."""
+    thresholds: dict[str, float]
+    described: str
     bands: dict[str, Band]
     backtest_id: str
     dates: list[datetime]
@@ -90,14 +93,19 @@ def load_bins(backtest_id: str | None = None) -> tuple[str, list[Bin]]:
     return backtest_id, [Bin(a, n, c, p) for a, n, c, p in rows]
 
 
+def pooled(leads: float, converted: float, total_leads: float, total_converted: float) -> Band:
+    """A band of `leads` with `converted` conversions, against a population's baseline."""
+    base = total_converted / total_leads if total_leads else 0.0
+    rate = converted / leads if leads else 0.0
+    return Band(leads, converted, leads / total_leads if total_leads else 0.0, rate, rate / base if base else 0.0,
+                wilson_low(converted, leads) / base if base else 0.0)
+
+
 def band(bins: list[Bin], low: float, high: float | None) -> Band:
     """Leads with probability in [low, high) pooled over the dates (at bin granularity)."""
-    total = sum(b.leads for b in bins)
-    base = sum(b.converted for b in bins) / total
     inside = [b for b in bins if b.min_probability >= low and (high is None or b.min_probability < high)]
-    n, c = sum(b.leads for b in inside), sum(b.converted for b in inside)
-    rate = c / n if n else 0.0
-    return Band(n, c, n / total, rate, rate / base if base else 0.0, wilson_low(c, n) / base if base else 0.0)
+    return pooled(sum(b.leads for b in inside), sum(b.converted for b in inside),
+                  sum(b.leads for b in bins), sum(b.converted for b in bins))
 
 
 def recommend(bins: list[Bin], *, sql_share: float | None = None, sql_lift: float | None = None,
@@ -129,7 +137,87 @@ def recommend(bins: list[Bin], *, sql_share: float | None = None, sql_lift: floa
     if mql == sql:
         notes.append(f"no band below sql converts at {mql_lift}× the baseline: no mql")
     dates = sorted({b.as_of for b in bins})
-    return Proposal(sql, mql, tier_bands(bins, sql, mql), backtest_id, dates, notes)
+    return Proposal({"sql": sql, "mql": mql}, f"sql at probability >= {sql:.4g}, mql >= {mql:.4g}",
+                    tier_bands(bins, sql, mql), backtest_id, dates, notes)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The leads the rules' mql gate sorted at one date with fit and engagement in one step of 10."""
+    as_of: datetime
+    fit: int
+    engagement: int
+    leads: float
+    converted: float
+
+
+@dataclass
+class GateCells:
+    """What recommend_rules reads from one backtest: the gate's cells, every lead, the rules' sql."""
+    backtest_id: str
+    cells: list[Cell]
+    overall: tuple[float, float]  # leads, converted: the baseline
+    sql: tuple[float, float]
+    dates: list[datetime]
+
+
+GATE_STEPS = range(0, 101, 10)
+
+
+def load_gate_cells(backtest_id: str | None = None) -> GateCells:
+    """The fit × engagement cells of a backtest (default: the newest of the current rules that has them)."""
+    with warehouse.connect() as conn:
+        exists = conn.execute("select to_regclass('marts.score_backtests') is not null").fetchone()[0]
+        backtest_id = backtest_id or (conn.execute(
+            "select backtest_id from marts.score_backtests where rules_label = 'current' and dimension = "
+            "'fit_engagement' order by recorded_at desc limit 1").fetchone() or [None])[0] if exists else None
+        rows = conn.execute(
+            "select as_of, dimension, value, coalesce(leads, 0), coalesce(converted, 0) from marts.score_backtests "
+            "where backtest_id = %s and rules_label = 'current' and (dimension in ('fit_engagement', 'overall') "
+            "or (dimension = 'tier' and value = 'sql')) order by as_of, dimension, value",
+            (backtest_id,)).fetchall() if backtest_id else []
+    cells = [Cell(a, int(v.split("/")[0]), int(v.split("/")[1]), n, c) for a, d, v, n, c in rows if d == "fit_engagement"]
+    if not cells:
+        raise LeadscoreError("no backtest with the rules' fit and engagement cells yet: thresholds are read from backtests",
+                             "run `leadscore backtest`, then this again")
+    def total(dim: str) -> tuple[float, float]:
+        return sum(n for _, d, _, n, _ in rows if d == dim), sum(c for _, d, _, _, c in rows if d == dim)
+
+    return GateCells(backtest_id, cells, total("overall"), total("tier"), sorted({c.as_of for c in cells}))
+
+
+def recommend_rules(gate: GateCells, *, sql_share: float | None = None, sql_lift: float | None = None,
+                    mql_lift: float = 2.0) -> Proposal:
+    """The rules' mql gate (min_fit, min_engagement, in steps of 10) that lets the most leads into
+    mql while their band still converts at `mql_lift` × the baseline (at the lower end of its
+    95 % interval). The rules' sql is not a threshold (hand-raises, sequences, frameworks): its
+    backtested band is reported, and a capacity or lift it misses is said, not hidden."""
+    leads, converted = gate.overall
+
+    def gate_band(f: int, e: int, inside: bool) -> Band:
+        chosen = [c for c in gate.cells if (c.fit >= f and c.engagement >= e) == inside]
+        return pooled(sum(c.leads for c in chosen), sum(c.converted for c in chosen), leads, converted)
+
+    sql = pooled(*gate.sql, leads, converted)
+    notes = []
+    if sql_share is not None and sql.share > sql_share:
+        notes.append(f"the rules put {sql.share:.1%} of leads in sql, above the capacity of {sql_share:.1%}: sql comes "
+                     "from hand-raises, sequences and frameworks, not a threshold; --mode hybrid or predicted caps it")
+    if sql_lift is not None and sql.lift_low < sql_lift:
+        notes.append(f"the rules' sql converts at {sql.lift:.1f}x (95 % low end {sql.lift_low:.1f}x), below the "
+                     f"{sql_lift:g}x asked for")
+    best = None
+    for f in GATE_STEPS:
+        for e in GATE_STEPS:
+            b = gate_band(f, e, True)
+            if b.leads and b.lift_low >= mql_lift and (best is None or (b.leads, b.lift) > (best[2].leads, best[2].lift)):
+                best = (f, e, b)
+    if best is None:
+        raise LeadscoreError(f"no fit and engagement gate converts at {mql_lift:g}x the baseline in the backtest",
+                             "ask for a lower --mql-lift, or use --mode predicted")
+    f, e, mql = best
+    return Proposal({"min_fit": f, "min_engagement": e}, f"mql at fit >= {f} and engagement >= {e} (rules)",
+                    {"sql": sql, "mql": mql, "nurture": gate_band(f, e, False)}, gate.backtest_id, gate.dates, notes)
 
 
 def tier_bands(bins: list[Bin], sql: float, mql: float) -> dict[str, Band]:
@@ -137,31 +225,57 @@ def tier_bands(bins: list[Bin], sql: float, mql: float) -> dict[str, Band]:
     return {"sql": band(bins, sql, None), "mql": band(bins, mql, sql), "nurture": band(bins, 0.0, mql)}
 
 
-def write_candidate(rules_file: Path, out: Path, mode: str, sql: float, mql: float) -> Path:
-    """A copy of the rules file with tiers.mode and tiers.predicted set, comments kept: the two
-    lines are replaced where they stand, else added at the end of the tiers section."""
+def write_candidate(rules_file: Path, out: Path, mode: str, sql: float | None = None, mql: float | None = None, *,
+                    min_fit: int | None = None, min_engagement: int | None = None) -> Path:
+    """A copy of the rules file with tiers.mode and the proposed thresholds set, comments kept:
+    each line is replaced where it stands, else added at the end of its section (tiers, or
+    tiers.mql for the rules' gate)."""
     from leadscore.scoring.rules import load_rules
 
     lines = rules_file.read_text(encoding="utf-8").split("\n")
-    new = {"mode": f"  mode: {mode}", "predicted": f"  predicted: {{sql: {sql:.4g}, mql: {mql:.4g}}}"}
     try:
         first = lines.index("tiers:")
     except ValueError:
         raise ConfigError(f"{rules_file} has no tiers section to set", "pass a copy of dbt_project/scoring_rules.yml") from None
-    end = next((i for i in range(first + 1, len(lines))
-                if lines[i][:1] not in ("", " ") and not lines[i].startswith("# ")
-                or lines[i].startswith("# {% endmacro")), len(lines))
-    for key, line in new.items():
-        at = next((i for i in range(first + 1, end) if lines[i].startswith(f"  {key}:")), None)
-        if at is None:
-            lines.insert(end, line)
-            end += 1
-        else:
-            lines[at] = line
+    end = _section_end(lines, first, 0)
+    end = _set_line(lines, first, end, "  mode", mode)
+    if sql is not None and mql is not None:
+        end = _set_line(lines, first, end, "  predicted", f"{{sql: {sql:.4g}, mql: {mql:.4g}}}")
+    if min_fit is not None and min_engagement is not None:
+        try:
+            gate = lines.index("  mql:", first, end)
+        except ValueError:
+            raise ConfigError(f"{rules_file} has no tiers.mql section to set", "pass a copy of dbt_project/scoring_rules.yml") from None
+        gate_end = _section_end(lines, gate, 2)
+        gate_end = _set_line(lines, gate, gate_end, "    min_fit", str(min_fit))
+        _set_line(lines, gate, gate_end, "    min_engagement", str(min_engagement))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines), encoding="utf-8")
     load_rules(out)
     return out
+
+
+def _section_end(lines: list[str], first: int, indent: int) -> int:
+    """The index after the last line of the section whose header is lines[first] (at `indent`):
+    the next line indented no deeper that is not a comment, or the rules file's closing macro tag."""
+    deeper = " " * (indent + 1)
+    for i in range(first + 1, len(lines)):
+        line = lines[i]
+        if line.startswith("# {% endmacro"):
+            return i
+        if line.strip() and not line.startswith(deeper) and not line.lstrip().startswith("#"):
+            return i
+    return len(lines)
+
+
+def _set_line(lines: list[str], first: int, end: int, key: str, value: str) -> int:
+    """Set `key: value` (key with its indent) in lines[first:end]; returns the section's new end."""
+    at = next((i for i in range(first + 1, end) if lines[i].startswith(f"{key}:")), None)
+    if at is None:
+        lines.insert(end, f"{key}: {value}")
+        return end + 1
+    lines[at] = f"{key}: {value}"
+    return end
 
 
 def share_of_open_leads(count: int) -> float:
@@ -188,14 +302,16 @@ def proposal_table(p: Proposal):
     from leadscore.backtest.report import pct, times
 
     dates = ", ".join(str(d.date()) for d in p.dates)
-    table = Table(title=f"proposal: sql at probability >= {p.sql:.4g}, mql >= {p.mql:.4g} "
-                        f"(backtest {p.backtest_id}, as of {dates})", title_justify="left")
+    table = Table(title=f"proposal: {p.described} (backtest {p.backtest_id}, as of {dates})", title_justify="left")
     for col in ("tier", "leads", "share", "converted", "rate", "lift", "lift, 95 % low end"):
         table.add_column(col, justify="left" if col == "tier" else "right")
     for tier, b in p.bands.items():
         table.add_row(tier, f"{b.leads:,.0f}", pct(b.share), f"{b.converted:,.0f}", pct(b.rate), times(b.lift),
                       times(b.lift_low))
-    table.caption = ("by probability alone, pooled over the dates; the what-if below adds the disqualifiers, "
+    table.caption = ("sql as the rules set it, mql and nurture by the gate alone (disqualified leads in neither), "
+                     "pooled over the dates; the what-if below backtests the candidate whole"
+                     if "min_fit" in p.thresholds else
+                     "by probability alone, pooled over the dates; the what-if below adds the disqualifiers, "
                      "hand-raises (hybrid) and open deals")
     table.caption_justify = "left"
     return table

@@ -151,7 +151,7 @@ def train(horizon_days: int = 90, every_days: int = 30, history_days: int = 450,
     proposal = thresholds.recommend(thresholds.bins_of(evaluated.probability(x_valid), y_valid, w_valid, dates.validate),
                                     sql_share=HELDOUT_SQL_SHARE, mql_lift=2.0)
     held_bands = thresholds.tier_bands(thresholds.bins_of(p_test, y_test, w_test, dates.test, n=len(y_test)),
-                                       proposal.sql, proposal.mql)
+                                       **proposal.thresholds)
     known = pd.concat([part["train"], part["validate"]])
     enc_final = fit.encoding_for(known, features)
     final = fit.refit(xyw(known, enc_final), xyw(part["test"], enc_final), evaluated.c, enc_final)
