@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -62,7 +63,8 @@ def main() -> int:
     if args.only:
         # a partial rerun refreshes its own figures and keeps the others of its scale: those of
         # the newest results file of that scale
-        same_scale = sorted(results.glob(f"{args.scale}-*.json"), key=lambda p: p.stat().st_mtime)
+        same_scale = sorted(p for p in results.glob(f"{args.scale}-*.json")
+                            if re.fullmatch(rf"{args.scale}-\d{{4}}-\d{{2}}-\d{{2}}\.json", p.name))  # by date
         if same_scale:
             previous = json.loads(same_scale[-1].read_text())
             doc["figures"] = {**previous.get("figures", {}), **figures}
