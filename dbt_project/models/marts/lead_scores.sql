@@ -124,9 +124,10 @@ select
 
     -- the learned conversion probability (null until `leadscore train` stores a model):
     -- the chance of converting within the model's horizon, its 0-100 score, its log-odds
-    -- (= the sum of the lead's model rows in lead_score_factors) and the model's version
+    -- (= the sum of the lead's model rows in lead_score_factors) and the model's version.
+    -- The score is rounded in double precision: through numeric it cost 6 % of this model.
     conversion_probability,
-    round((100 * conversion_probability)::numeric, 1)::double precision as predicted_score,
+    round(1000 * conversion_probability) / 10 as predicted_score,
     conversion_logit,
     {{ sql_str(model.version) if model is not none else 'null::text' }} as model_version,
 
