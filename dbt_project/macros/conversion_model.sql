@@ -101,13 +101,43 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The model's logit (log-odds of converting within the horizon) of a signals row. -#}
-{% macro conversion_logit(model, rules, alias='s') -%}
+{#- The model's logit (log-odds of converting within the horizon) of a signals row. With
+    `activity_part`, a column holding activity_logit(), the activity terms come from it. -#}
+{% macro conversion_logit(model, rules, alias='s', activity_part=none) -%}
     {%- if model is none -%}null::double precision{%- else -%}
     ({{ model.intercept }}::double precision
-    {%- for name, kind, expr in conversion_features(rules, alias) if name in model.terms %}
+    {%- for name, kind, expr in conversion_features(rules, alias) if name in model.terms and not (activity_part and name.startswith('activity_')) %}
         + {{ feature_contribution(kind, expr, model.terms[name]) }}
+    {%- endfor %}
+    {%- if activity_part %}
+        + coalesce({{ alias }}.{{ activity_part }}, 0)
+    {%- endif %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The activity terms of the logit over the activity state's row (`decayed_count(x, rules)`
+    of each type), summed where that row is read: a type the lead never did costs one null
+    test, and the 30 counts need not travel up as columns. Each term equals its factor row's
+    (lead_score_factors), so the factors still sum to the logit. -#}
+{% macro activity_logit(model, rules) -%}
+    {%- if model is none -%}null::double precision{%- else -%}
+    (0::double precision
+    {%- for x in rules_activity_types() if ('activity_' ~ x) in model.terms %}
+        {%- set dc = decayed_count(x, rules) %}
+        + (case when {{ dc }} > 0 then {{ model.terms['activity_' ~ x].get('', 0) }}::double precision * ln(1 + {{ dc }}) else 0::double precision end)
     {%- endfor %})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A type's decayed count over the activity state's row (after the decay factors are joined):
+    its decayed points over its points (its rule's half-life; negative points give a negative
+    count, which the features read as 0), or for a type without points its count in its window. -#}
+{% macro decayed_count(x, rules) -%}
+    {%- set a = rules.activities.get(x, {}) -%}
+    {%- if a.get('points', 0) != 0 -%}
+        (decayed_{{ x }}{{ '' if a.get('half_life_days') is none else ' * decay_' ~ (a.half_life_days | string | replace('.', '_')) }} / {{ a.points }})
+    {%- else -%}
+        coalesce(counted_{{ x }}, 0)::double precision
     {%- endif -%}
 {%- endmacro %}
 

@@ -12,6 +12,7 @@
 {%- set rules = scoring_rules() %}
 {%- set sql_t = rules.tiers.sql %}
 {%- set types = rules_signal_activity_types(rules) %}
+{%- set model = conversion_model(rules) %}
 {{ config(materialized='view') }}
 
 with leads as (
@@ -40,16 +41,13 @@ engaged as (
         + case when decayed_{{ x }} is null then 0 else {{ capped_points(v, a.points, a.cap if a.get('cap') is not none else 'null::double precision') }} end
         {%- endfor %} as engagement_raw,
         -- the conversion model's activity features: per type the decayed count (its decayed
-        -- points over its points; the count in its window, or all, for a type without points)
-        -- and the last time the lead did anything with positive points
+        -- points over its points; the count in its window, or all, for a type without points),
+        -- their share of the logit summed here (macros/conversion_model.sql activity_logit) and
+        -- the last time the lead did anything with positive points
         {%- for x in rules_activity_types() %}
-        {%- set a = rules.activities.get(x, {}) %}
-        {%- if a.get('points', 0) != 0 %}
-        greatest(0, coalesce(decayed_{{ x }}{{ '' if a.get('half_life_days') is none else ' * decay_' ~ (a.half_life_days | string | replace('.', '_')) }} / {{ a.points }}, 0)) as decayed_count_{{ x }},
-        {%- else %}
-        coalesce(counted_{{ x }}, 0)::double precision as decayed_count_{{ x }},
-        {%- endif %}
+        greatest(0, coalesce({{ decayed_count(x, rules) }}, 0)) as decayed_count_{{ x }},
         {%- endfor %}
+        {{ activity_logit(model, rules) }} as activity_logit,
         {%- set engaging = [] %}{% for x, a in rules.activities.items() if a.points > 0 %}{% do engaging.append('last_' ~ x) %}{% endfor %}
         {% if engaging %}greatest({{ engaging | join(', ') }}){% else %}null::timestamptz{% endif %} as last_engaged_at
     from (
@@ -90,6 +88,7 @@ scored as (
         coalesce(t.decayed_count_{{ x }}, 0) as decayed_count_{{ x }},
         {%- endfor %}
         t.last_engaged_at,
+        t.activity_logit,
         least(100, greatest(0, l.fit_raw))::double precision as fit_score,
         coalesce(t.engagement_raw, 0)::double precision as engagement_raw,
         least(100, greatest(0, coalesce(t.engagement_raw, 0)))::double precision as engagement_score
@@ -114,6 +113,7 @@ evaluated as (
         t.decayed_count_{{ x }},
         {%- endfor %}
         t.last_engaged_at,
+        t.activity_logit,
 
         -- signals
         {%- for s, conds in rules.signals.items() %}
@@ -182,5 +182,5 @@ select
     nullif(sequence_matched, '') as sequence_matched,
     -- the conversion model's log-odds (macros/conversion_model.sql; null without a stored
     -- model), computed here so that the parallel workers reading the signals compute it
-    {{ conversion_logit(conversion_model(rules), rules, 'evaluated') }} as conversion_logit
+    {{ conversion_logit(model, rules, 'evaluated', 'activity_logit') }} as conversion_logit
 from evaluated
