@@ -73,15 +73,20 @@ class Proposal:
     notes: list[str]
 
 
+def backtest_with(conn, dimension: str, backtest_id: str | None) -> str | None:
+    """`backtest_id`, else the newest backtest of the current rules that stored `dimension`
+    (None when there is none, or no backtest table yet)."""
+    if not conn.execute("select to_regclass('marts.score_backtests') is not null").fetchone()[0]:
+        return None
+    return backtest_id or (conn.execute(
+        "select backtest_id from marts.score_backtests where rules_label = 'current' and dimension = %s "
+        "order by recorded_at desc limit 1", (dimension,)).fetchone() or [None])[0]
+
+
 def load_bins(backtest_id: str | None = None) -> tuple[str, list[Bin]]:
     """The probability bins of a backtest (default: the newest one of the current rules that has them)."""
     with warehouse.connect() as conn:
-        if not conn.execute("select to_regclass('marts.score_backtests') is not null").fetchone()[0]:
-            backtest_id = None
-        else:
-            backtest_id = backtest_id or (conn.execute(
-                "select backtest_id from marts.score_backtests where rules_label = 'current' and dimension = "
-                "'probability_bin' order by recorded_at desc limit 1").fetchone() or [None])[0]
+        backtest_id = backtest_with(conn, "probability_bin", backtest_id)
         rows = conn.execute(
             "select as_of, leads, converted, metric_value from marts.score_backtests where backtest_id = %s and "
             "rules_label = 'current' and dimension = 'probability_bin' order by as_of, value",
@@ -167,10 +172,7 @@ GATE_STEPS = range(0, 101, 10)
 def load_gate_cells(backtest_id: str | None = None) -> GateCells:
     """The fit × engagement cells of a backtest (default: the newest of the current rules that has them)."""
     with warehouse.connect() as conn:
-        exists = conn.execute("select to_regclass('marts.score_backtests') is not null").fetchone()[0]
-        backtest_id = backtest_id or (conn.execute(
-            "select backtest_id from marts.score_backtests where rules_label = 'current' and dimension = "
-            "'fit_engagement' order by recorded_at desc limit 1").fetchone() or [None])[0] if exists else None
+        backtest_id = backtest_with(conn, "fit_engagement", backtest_id)
         rows = conn.execute(
             "select as_of, dimension, value, coalesce(leads, 0), coalesce(converted, 0) from marts.score_backtests "
             "where backtest_id = %s and rules_label = 'current' and (dimension in ('fit_engagement', 'overall') "
