@@ -488,6 +488,17 @@ def explain(lead: str = typer.Argument(..., help="Email or CRM id of the lead.")
     console.print(render_explanation(explain_lead(lead)))
 
 
+@app.command(context_settings={"ignore_unknown_options": True})
+def dbt(args: list[str] = typer.Argument(None, metavar="DBT_ARGS", help="dbt's own command and options.")) -> None:
+    """Run dbt on dbt_project/ as the pipeline does, e.g. `leadscore dbt build --select lead_scores`:
+    the warehouse's connection and the validated dbt_project/scoring_rules.yml are set for it."""
+    from leadscore.scoring.dbt import run_dbt
+
+    if not args:
+        raise LeadscoreError("no dbt command given", "e.g. `leadscore dbt build` or `leadscore dbt run --select lead_scores`")
+    run_dbt(args)
+
+
 @app.command()
 def bench(scale: str = typer.Option("small", help="small (minutes) or full (1M contacts; hours)")) -> None:
     """Run the benchmarks and write bench/results/latest.json."""

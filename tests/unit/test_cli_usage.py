@@ -37,6 +37,13 @@ def test_boolean_options_are_shown_as_flags():
     assert "ISO" in next(line for line in help_text.splitlines() if "--as-of" in line)
 
 
+def test_dbt_passes_its_arguments_on_and_needs_one():
+    assert "DBT_ARGS" in run_cli("dbt", "--help").stdout
+    proc = run_cli("dbt")
+    assert proc.returncode == 1 and proc.stderr.strip().count("\n") == 0
+    assert proc.stderr.startswith("error: no dbt command given") and "leadscore dbt build" in proc.stderr
+
+
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01", "2026-12-01'; drop table x; --"])
 def test_a_bad_as_of_is_one_line(value):
     proc = run_cli("run", "--as-of", value)
