@@ -3,7 +3,10 @@
 `configure_airflow_env` gives the CLI, the tests and `make airflow` one Airflow home under
 .leadscore/airflow (SQLite metadata, examples off, this repo's dags/ and plugins/).
 `export_dbt_env` puts the warehouse coordinates where dbt_project/profiles.yml reads them,
-in the process environment only — never into DAG arguments that the UI would render.
+and the validated scoring rules where macros/rules/scoring_rules.sql reads them, in the process
+environment only — never into DAG arguments that the UI would render (and Airflow would render
+as a template: a brace pair in a rule's text would break it). Every task process parses the DAG
+file, so every Cosmos task's dbt sees the rules file as it was when its task started.
 
 Under the scheduler every task parses the DAG file in a fresh process, so the dbt task group
 renders from a manifest (`dbt parse`, rebuilt only when a file of the dbt project is newer)
@@ -51,11 +54,13 @@ def configure_airflow_env() -> Path:
 
 
 def export_dbt_env(start: bool = False) -> dict[str, str]:
-    """Export LEADSCORE_PG_* for dbt's profiles.yml; returns the non-secret part."""
+    """Export LEADSCORE_PG_* for dbt's profiles.yml and LEADSCORE_SCORING_RULES (a bad rules
+    file raises ConfigError naming the rule); returns the non-secret warehouse part."""
+    from leadscore.scoring import rules
+
     settings.disable_telemetry()
     env = warehouse.params(start=start).dbt_env()
-    for key, value in env.items():
-        os.environ[key] = value
+    os.environ.update({**env, **rules.dbt_env()})
     os.environ.setdefault("DBT_PROFILES_DIR", str(settings.dbt_project_dir()))
     return {k: v for k, v in env.items() if "PASSWORD" not in k}
 

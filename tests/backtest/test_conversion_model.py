@@ -121,8 +121,7 @@ def test_the_prediction_is_point_in_time(history):
 
 
 def candidate(tmp_path, mode: str, sql: float, mql: float):
-    text = default_path().read_text(encoding="utf-8")
-    rules = yaml.safe_load("\n".join(line for line in text.splitlines() if "{%" not in line))
+    rules = yaml.safe_load(default_path().read_text(encoding="utf-8"))
     rules["tiers"]["mode"] = mode
     rules["tiers"]["predicted"] = {"sql": sql, "mql": mql}
     path = tmp_path / f"{mode}.yml"

@@ -99,8 +99,9 @@ def lead(crm_id: str) -> dict:
 
 @pytest.fixture
 def project_copy(tmp_path):
-    """A copy of dbt_project/ (symlinks kept) whose scoring_rules.yml a test may edit."""
+    """A copy of dbt_project/ whose scoring_rules.yml a test may edit (run_dbt with
+    project_dir=the copy scores with it)."""
     dst = tmp_path / "dbt_project"
-    shutil.copytree(settings.dbt_project_dir(), dst, symlinks=True,
+    shutil.copytree(settings.dbt_project_dir(), dst,
                     ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     return dst

@@ -1,11 +1,16 @@
-"""scoring_rules.yml validation: the Python validator and dbt reject bad rules with the same message."""
+"""scoring_rules.yml: plain YAML, validated once (in Python) with one line naming a bad rule,
+then handed to dbt, which compiles it to SQL."""
 from __future__ import annotations
 
 import pytest
 
+from leadscore import warehouse
 from leadscore.errors import ConfigError, LeadscoreError
 from leadscore.scoring.dbt import run_dbt
-from leadscore.scoring.rules import default_path, load_rules
+from leadscore.scoring.rules import RULES_ENV, default_path, load_rules
+
+from tests.scoring.conftest import fetch, own_database
+from tests.scoring.fixtures import AS_OF, Dataset
 
 BAD_OPERATOR = ("{name: industry_software, attribute: industry, operator: in,",
                 "{name: industry_software, attribute: industry, operator: foo,")
@@ -89,25 +94,55 @@ def test_missing_file_is_a_config_error(tmp_path):
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     (*BAD_OPERATOR, "scoring_rules.yml: fit rule 'industry_software': unknown operator 'foo'"),
-    ("page_product:    [/product,", "page_product:    [/pricing,",
-     "scoring_rules.yml: normalisation.page_paths.page_product: path '/pricing' is listed under page_pricing too"),
     ("pricing_inquiry, crm_meeting], within_days: 90}", "pricing_inquiry, crm_email], within_days: 90}",
      "scoring_rules.yml: signal 'plans' condition 1: activity type 'crm_email' was split into "
      "crm_email_reply or crm_email_outbound"),
 ])
-def test_dbt_fails_at_compile_time_with_the_same_message(scoring_home, project_copy, old, new, message):
+def test_a_bad_rule_stops_dbt_with_the_rule_named(project_copy, old, new, message):
+    """dbt only ever gets validated rules: run_dbt refuses a bad file with the validator's line."""
     rules_file = project_copy / "scoring_rules.yml"
     rules_file.write_text(rules_file.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
-    with pytest.raises(ConfigError) as py_err:
-        load_rules(rules_file)
-    assert py_err.value.problem == message
-    with pytest.raises(LeadscoreError) as err:
+    with pytest.raises(ConfigError) as err:
         run_dbt(["parse"], project_dir=project_copy)
-    assert message in str(err.value)
+    assert err.value.problem == message
+
+
+def test_dbt_run_by_hand_says_which_command_passes_the_rules(scoring_home):
+    """`dbt build` in dbt_project/ without leadscore has no rules: one line naming the command."""
+    with pytest.raises(LeadscoreError) as err:
+        run_dbt(["parse", "--no-partial-parse"], env={RULES_ENV: ""})
+    assert ("scoring_rules.yml is not loaded: leadscore validates it and passes it to dbt as "
+            "LEADSCORE_SCORING_RULES; run dbt through it, e.g. `.venv/bin/leadscore dbt build`") in str(err.value)
+
+
+BRACES = "{{ lead }} {% if x %}"
+
+
+def test_braces_in_comments_and_strings_are_only_text(scoring_home, tmp_path):
+    """Jinja's `{{ }}` and `{% %}` in a comment, a description and a value that reaches the SQL
+    build and score like any other text."""
+    text = default_path().read_text(encoding="utf-8")
+    rule = (f"fit:\n  # {BRACES} in a comment\n"
+            f'  - {{name: braces_title, attribute: job_title, operator: contains, value: "{BRACES}", points: 7,\n'
+            f'     description: "a title with {BRACES} in it"}}\n')
+    candidate = tmp_path / "rules.yml"
+    candidate.write_text(f"# {BRACES} at the top\n" + text.replace("fit:\n", rule, 1), encoding="utf-8")
+    assert load_rules(candidate)["fit"][0]["description"] == f"a title with {BRACES} in it"
+    with own_database("ls_braces") as p:
+        d = Dataset()
+        d.contact("b1", "b1@example.cz", title=f"Head of {BRACES} Ops")
+        d.contact("b2", "b2@example.cz", title="Head of Ops")
+        with warehouse.connect(p=p) as conn:
+            d.land(conn)
+        run_dbt(["run"], as_of=AS_OF.isoformat(), rules_file=candidate)
+        rows = fetch("""select s.crm_id, f.points, f.detail, s.rules_version from marts.lead_scores as s
+                        left join marts.lead_score_factors as f on f.lead_id = s.lead_id and f.factor = 'braces_title'
+                        order by 1""")
+    assert [(r["crm_id"], r["points"]) for r in rows] == [("b1", 7), ("b2", None)]
+    assert BRACES in rows[0]["detail"]
+    assert {r["rules_version"] for r in rows} == {load_rules(candidate).version}
 
 
 def test_rules_version_matches_dbt(scored):
-    from tests.scoring.conftest import fetch
-
     versions = {r["rules_version"] for r in fetch("select distinct rules_version from marts.lead_scores")}
     assert versions == {load_rules().version}

@@ -259,15 +259,16 @@ def write_candidate(rules_file: Path, out: Path, mode: str, sql: float | None = 
 
 def _section_end(lines: list[str], first: int, indent: int) -> int:
     """The index after the last line of the section whose header is lines[first] (at `indent`):
-    the next line indented no deeper that is not a comment, or the rules file's closing macro tag."""
+    the next line indented no deeper that is not a comment, else the file's last non-blank line."""
     deeper = " " * (indent + 1)
     for i in range(first + 1, len(lines)):
         line = lines[i]
-        if line.startswith("# {% endmacro"):
-            return i
         if line.strip() and not line.startswith(deeper) and not line.lstrip().startswith("#"):
             return i
-    return len(lines)
+    end = len(lines)
+    while end > first + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
 
 
 def _set_line(lines: list[str], first: int, end: int, key: str, value: str) -> int:

@@ -1,13 +1,20 @@
-"""Load and validate dbt_project/scoring_rules.yml.
+"""Load and validate dbt_project/scoring_rules.yml, and hand the result to dbt.
 
-dbt reads the same file (macros/rules/scoring_rules.sql) and applies the same checks with the
-same messages, so a bad rule fails `dbt parse/compile/build` and `load_rules()` alike:
+The rules file is plain YAML. This module is the one validator: a bad rule raises one line,
 
     scoring_rules.yml: fit rule 'x': unknown operator 'foo'
+
+and dbt never sees it. dbt gets the validated rules as JSON in the environment variable
+LEADSCORE_SCORING_RULES (`dbt_env()`), which every dbt invocation of leadscore sets (run_dbt,
+and the DAG's Cosmos tasks through orchestration.export_dbt_env); macros/rules/scoring_rules.sql
+reads it and compiles the rules to SQL. An environment variable rather than a dbt var: dbt
+re-parses only the models that read it when its value changes, keeps its partial-parse cache
+when it does not, and Airflow never renders it as a template (Cosmos templates its `vars`).
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +58,8 @@ OPERATORS = ("eq", "neq", "in", "not_in", "in_list", "matches", "contains", "gte
 SECTIONS = ("version", "normalisation", "fit", "activities", "grades", "signals", "frameworks", "tiers")
 KNOWN_SECTIONS = ("version", "lists", "patterns", "normalisation", "fit", "activities", "grades", "signals",
                   "frameworks", "disqualifiers", "tiers")
-_MACRO_BODY = re.compile(r"\{%-?\s*macro\s+scoring_rules_source\(\)\s*-?%\}(.*)\{%-?\s*endmacro\s*-?%\}", re.S)
+# Where dbt finds the validated rules (macros/rules/scoring_rules.sql reads the same name).
+RULES_ENV = "LEADSCORE_SCORING_RULES"
 
 
 def default_path() -> Path:
@@ -323,10 +331,8 @@ def _check_tier_mode(tiers: dict) -> None:
 
 
 def rules_version(text: str, version: Any) -> str:
-    """`<version>-<md5[:12]>` of the text dbt sees (the macro body), as dbt's rules_version()."""
-    m = _MACRO_BODY.search(text)
-    body = m.group(1) if m else text
-    return f"{version}-{hashlib.md5(body.encode('utf-8')).hexdigest()[:12]}"
+    """`<version>-<md5[:12]>` of the whole file: any edit, comments included, changes it."""
+    return f"{version}-{hashlib.md5(text.encode('utf-8')).hexdigest()[:12]}"
 
 
 def load_rules(path: str | Path | None = None) -> ScoringRules:
@@ -335,10 +341,9 @@ def load_rules(path: str | Path | None = None) -> ScoringRules:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(f"cannot read scoring rules {path} ({exc.strerror})",
-                          "restore dbt_project/scoring_rules.yml from git") from None
-    if not _MACRO_BODY.search(text):
-        _fail("file", "the '# {% macro scoring_rules_source() %}' first line or '# {% endmacro %}' last line is missing")
+        fix = ("restore dbt_project/scoring_rules.yml from git" if path == default_path()
+               else "pass a copy of dbt_project/scoring_rules.yml with your edits")
+        raise ConfigError(f"cannot read scoring rules {path} ({exc.strerror})", fix) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -348,3 +353,13 @@ def load_rules(path: str | Path | None = None) -> ScoringRules:
                           "fix the indentation or quoting in dbt_project/scoring_rules.yml") from None
     validate(data)
     return ScoringRules(data=data, version=rules_version(text, data["version"]), path=path)
+
+
+def dbt_env(path: str | Path | None = None) -> dict[str, str]:
+    """{RULES_ENV: JSON of the validated rules and their version}, for dbt's environment.
+
+    The same file gives the same text, so dbt keeps its partial-parse cache while the rules
+    stand still. Mapping keys become strings (YAML's `1:` is `"1"`, as the models index them)."""
+    rules = load_rules(path)
+    payload = {"rules_version": rules.version, "rules": rules.data}
+    return {RULES_ENV: json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)}
