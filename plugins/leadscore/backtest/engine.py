@@ -13,10 +13,7 @@ as `as_of`. The figures of each date land in `marts.score_backtests`.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,7 +28,6 @@ log = logging.getLogger(__name__)
 # Models that hold facts, not scores: they do not depend on the scoring time (no as_of()).
 FACT_MODELS = ("int_activities_unioned", "int_contacts_mapped_to_leads", "int_lead_deals_joined",
                "int_lead_outcomes_aggregated", "lead_outcomes")
-RULES_MACRO = "macros/rules/scoring_rules_source.sql"
 
 
 @dataclass
@@ -110,38 +106,12 @@ def require_scored_warehouse() -> None:
                              "run `leadscore run` (or `make demo`) once first")
 
 
-@contextmanager
-def project_with_rules(rules_file: Path | None) -> Iterator[Path]:
-    """The dbt project, or a temporary copy whose scoring rules are `rules_file` (validated
-    first, so a bad candidate fails with the rule named, not a dbt compile error)."""
-    project = settings.dbt_project_dir()
-    if rules_file is None:
-        yield project
-        return
+def _rules_version(rules_file: Path | None) -> str:
+    """`<version>-<hash>` of the rules file (default: the project's), as
+    marts.lead_scores.rules_version shows it; a bad candidate fails here with the rule named."""
     from leadscore.scoring.rules import load_rules
 
-    try:
-        text = Path(rules_file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read rules file {rules_file} ({exc.strerror})",
-                          "pass a copy of dbt_project/scoring_rules.yml with your edits") from None
-    if "macro scoring_rules_source" not in text:  # a plain YAML file: wrap it as dbt reads it
-        text = "# {% macro scoring_rules_source() %}\n" + text.rstrip("\n") + "\n# {% endmacro %}\n"
-    with tempfile.TemporaryDirectory(prefix="leadscore-rules-") as tmp:
-        copy = Path(tmp) / "dbt_project"
-        shutil.copytree(project, copy, symlinks=False,
-                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-        (copy / RULES_MACRO).write_text(text, encoding="utf-8")
-        (copy / "scoring_rules.yml").write_text(text, encoding="utf-8")
-        load_rules(copy / "scoring_rules.yml")
-        yield copy
-
-
-def _rules_version(project: Path) -> str:
-    """`<version>-<hash>`, as marts.lead_scores.rules_version shows it."""
-    from leadscore.scoring.rules import load_rules
-
-    return load_rules(project / "scoring_rules.yml").version
+    return load_rules(rules_file).version
 
 
 def _fresh_schema(label: str) -> tuple[str, Path]:
@@ -163,18 +133,17 @@ def scored_at_dates(dates: list[datetime], horizon_days: int, *, label: str, sel
     from leadscore.scoring.dbt import run_dbt
 
     require_scored_warehouse()
+    version = _rules_version(rules_file)
     schema, target = _fresh_schema(label)
-    with project_with_rules(rules_file) as project:
-        version = _rules_version(project)
-        common = ["--target-path", str(target)]
-        dbt_vars = {"backtest_schema": schema}
-        env = {"LEADSCORE_BACKTEST_HORIZON_DAYS": str(horizon_days)}
-        run_dbt(["--quiet", "run", "--select", *FACT_MODELS, *common], vars=dbt_vars, project_dir=project, env=env)
-        per_date = ["--select", f"+{select}", "--exclude", *FACT_MODELS, "path:models/staging"]
-        for as_of in dates:
-            run_dbt(["--quiet", "run", "--full-refresh", *per_date, *common], as_of=as_of.isoformat(), vars=dbt_vars,
-                    project_dir=project, env=env)
-            yield version, schema, as_of
+    common = ["--target-path", str(target)]
+    dbt_vars = {"backtest_schema": schema}
+    env = {"LEADSCORE_BACKTEST_HORIZON_DAYS": str(horizon_days)}
+    run_dbt(["--quiet", "run", "--select", *FACT_MODELS, *common], vars=dbt_vars, rules_file=rules_file, env=env)
+    per_date = ["--select", f"+{select}", "--exclude", *FACT_MODELS, "path:models/staging"]
+    for as_of in dates:
+        run_dbt(["--quiet", "run", "--full-refresh", *per_date, *common], as_of=as_of.isoformat(), vars=dbt_vars,
+                rules_file=rules_file, env=env)
+        yield version, schema, as_of
 
 
 def run_backtest(dates: list[datetime], horizon_days: int = 90, *, rules_file: Path | None = None,
@@ -226,9 +195,8 @@ def tier_changes_today(rules_file: Path, as_of: datetime | None = None) -> TierC
 
     schema, target = _fresh_schema("candidate_today")
     when = as_of or newest_data_time()
-    with project_with_rules(rules_file) as project:
-        run_dbt(["--quiet", "run", "--select", "+lead_scores", "--exclude", "path:models/staging", "--target-path", str(target)],
-                as_of=when.isoformat(), vars={"backtest_schema": schema}, project_dir=project)
+    run_dbt(["--quiet", "run", "--select", "+lead_scores", "--exclude", "path:models/staging", "--target-path", str(target)],
+            as_of=when.isoformat(), vars={"backtest_schema": schema}, rules_file=rules_file)
     with warehouse.connect() as conn:
         rows = conn.execute(
             f'select coalesce(t.tier, \'(none)\'), coalesce(c.tier, \'(none)\'), count(*) '
