@@ -82,9 +82,11 @@ analyze;
 """
 
 # One query that does what the dbt project does, minus the explanations and frameworks:
-# the natural floor for a set-based scoring run over the same raw data.
+# the natural floor for a set-based scoring run over the same raw data. It computes in double
+# precision, as the models do (a literal like 40.0 is numeric in Postgres, and a floor in
+# arbitrary precision is several times slower than one in float8), and runs with the models'
+# session settings (SESSION_SQL), so the ratio compares the same work under the same memory.
 HANDWRITTEN_SQL = """
-set work_mem = '256MB';
 drop table if exists bench_scoring.handwritten;
 create table bench_scoring.handwritten as
 with contacts as (
@@ -109,12 +111,13 @@ with contacts as (
     select l.crm_id, 'email_' || (e.record ->> 'action'), (e.record ->> 'timestamp')::timestamptz
     from raw.mailchimp_email_activity e join leads l on l.email = lower(btrim(e.record ->> 'email_address'))
 ), rules (t, points, hl, cap) as (
-    values ('demo_request', 40.0, 30.0, 60.0), ('ebook_download', 10, 60, 20), ('newsletter_signup', 5, 90, 5),
+    values ('demo_request', 40::float8, 30::float8, 60::float8), ('ebook_download', 10, 60, 20), ('newsletter_signup', 5, 90, 5),
            ('webinar_registration', 15, 45, 30), ('case_study_request', 20, 45, 30), ('form_other', 5, 60, 10),
            ('page_pricing', 10, 14, 20), ('page_other', 1, 30, 5), ('email_open', 2, 30, 10), ('email_click', 4, 30, 16),
            ('email_bounce', -20, 1e9, 20)
 ), per_type as (
-    select a.crm_id, a.t, sum(r.points * power(0.5, extract(epoch from (%(as_of)s::timestamptz - a.ts)) / 86400.0 / r.hl)) as pts, max(r.cap) as cap
+    select a.crm_id, a.t, sum(r.points * power(0.5::float8, date_part('epoch', %(as_of)s::timestamptz - a.ts) / 86400 / r.hl)) as pts,
+           max(r.cap) as cap
     from acts a join rules r using (t) where a.ts <= %(as_of)s::timestamptz group by 1, 2
 ), engagement as (
     select crm_id, least(100, greatest(0, sum(case when pts >= 0 then least(pts, cap) else greatest(pts, -cap) end))) as engagement
@@ -127,9 +130,24 @@ left join raw.hubspot_companies co on co.id = l.company_id
 cross join lateral (select least(100, greatest(0,
     case when lower(co.record -> 'properties' ->> 'industry') in ('software', 'saas') then 25 else 0 end
   + case when l.title ~* '(ceo|head of|jednatel|director)' then 20 else 0 end
-  + case when l.title ~* 'student' then -30 else 0 end)) as fit) fit
+  + case when l.title ~* 'student' then -30 else 0 end))::float8 as fit) fit
 left join engagement e on e.crm_id = l.crm_id;
 """
+
+
+def session_sql() -> str:
+    """The session settings every intermediate and mart model runs with (dbt_project.yml's
+    vars through macros/transform_session_settings.sql), for the hand-written floor."""
+    import yaml
+    from leadscore import settings
+
+    v = yaml.safe_load((settings.dbt_project_dir() / "dbt_project.yml").read_text())["vars"]
+    return (f"set work_mem = '{v['work_mem']}'; set random_page_cost = {v['random_page_cost']}; "
+            f"set effective_cache_size = '{v['effective_cache_size']}';")
+
+
+def handwritten_sql(as_of: datetime) -> str:
+    return session_sql() + HANDWRITTEN_SQL.replace("%%", "%").replace("%(as_of)s", f"'{as_of.isoformat()}'")
 
 
 def _generate(conn, leads: int, activities: int) -> None:
@@ -229,7 +247,7 @@ def run(scale: str) -> dict[str, dict]:
     for _ in range(runs):
         with warehouse.connect(p=p) as conn:
             start = time.perf_counter()
-            conn.execute(HANDWRITTEN_SQL.replace("%%", "%").replace("%(as_of)s", f"'{AS_OF.isoformat()}'"))
+            conn.execute(handwritten_sql(AS_OF))
             conn.commit()
             hand_samples.append(time.perf_counter() - start)
 
