@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-MODULES = ["bench_e2e", "bench_scheduler", "bench_extract", "bench_sandbox", "bench_scoring", "bench_backtest", "bench_model", "bench_quality", "bench_sync"]
+MODULES = ["bench_e2e", "bench_scheduler", "bench_extract", "bench_sandbox", "bench_scoring", "bench_backtest", "bench_model", "bench_quality", "bench_sync", "bench_sync_step"]
 
 
 def run_module(name: str, scale: str) -> dict:

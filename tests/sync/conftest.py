@@ -193,6 +193,9 @@ class Leads:
 def crm(sandbox_server, monkeypatch) -> Iterator[Crm]:
     monkeypatch.setenv("LEADSCORE_SANDBOX_PORT", str(sandbox_server.port))
     monkeypatch.delenv("AIRFLOW_CONN_HUBSPOT", raising=False)
+    # the sync's mechanics are tested at one decimal, where every value change is a change to
+    # send; the score step's own tests (test_score_step.py) set it themselves
+    monkeypatch.setenv("LEADSCORE_SYNC_SCORE_STEP", "0.1")
     client = Crm(sandbox_server.url)
     client.reset()
     yield client

@@ -99,7 +99,7 @@ def run_stream(name: str, run_id: str, *, full_refresh: bool = False,
         def commit(page_state: dict) -> None:
             # the records and the bookmark that covers them land in one transaction
             with conn.transaction():
-                result = raw_store.merge(conn, table, buffered, run_id)
+                result = raw_store.merge(conn, table, buffered, run_id, cls.echo_prefix)
                 state.save(conn, name, page_state)
             summary.records += len(buffered)
             summary.inserted += result.inserted

@@ -167,6 +167,9 @@ class Contacts(CrmSearchStream):
     object_type = "contacts"
     replication_key = "lastmodifieddate"
     archived_too = True
+    # the reverse sync's properties (leadscore.sync.mapping.PROPERTY_DEFINITIONS): read, so that a
+    # version changed only in them is recognised as the sync's own write and not landed again
+    echo_prefix = "leadscore_"
     # when the contact reached each stage: the conversion and point-in-time lifecycle history
     required_properties = tuple(f"hs_lifecyclestage_{stage}_date" for stage in (
         "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist"))

@@ -12,6 +12,14 @@ A batch is merged with `INSERT … ON CONFLICT DO UPDATE … WHERE` the incoming
 (or its deleted flag changed), so reruns and retried pages never duplicate or regress a row;
 the bookmark that covers the batch is written in the same transaction (see `state.py`).
 
+A stream may name the properties the pipeline writes itself (`echo_prefix`: the reverse sync's
+`leadscore_*` on contacts). HubSpot bumps a record's modification time on every write, so each
+contact the sync wrote comes back in the next incremental read; a version that differs from the
+landed one only in those properties and the modification stamps (`lastmodifieddate`,
+`hs_lastmodifieddate`, `updatedAt`) is our own write echoing back and is not landed: it would
+tell the warehouse nothing it does not know and make every written lead "changed" the next day.
+A version whose only difference is the stamps is still landed (something we do not read changed).
+
 Text Postgres cannot hold (the NUL character, which JSONB rejects as `\\u0000`, and lone UTF-16
 surrogates, which are not UTF-8) is stripped at landing, so one bad byte never fails the batch
 and every other record of it; each record so cleaned is counted and logged with its id and the
@@ -31,6 +39,7 @@ from psycopg import sql
 
 log = logging.getLogger(__name__)
 
+STAMP_PROPERTIES = ["lastmodifieddate", "hs_lastmodifieddate"]  # bumped by any write, ours included
 UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # NUL and lone surrogates: no Postgres text can hold them
 
 
@@ -121,10 +130,30 @@ def landing_row(stream: str, r: RawRecord) -> tuple[tuple, bool]:
             r.is_deleted), True
 
 
-def merge(conn: psycopg.Connection, stream: str, records: Iterable[RawRecord], run_id: str) -> MergeResult:
+def _properties(record: str, own: bool) -> sql.Composed:
+    """The record's properties that are ours (`own`: names like %(echo)s), or all the others but the stamps."""
+    keep = "key like %(echo)s" if own else "not (key like %(echo)s or key = any(%(stamps)s))"
+    return sql.SQL("(select jsonb_object_agg(key, value) from jsonb_each({record} -> 'properties') where {keep})").format(
+        record=sql.SQL(record), keep=sql.SQL(keep))
+
+
+def _echo(new: str, old: str) -> sql.Composed:
+    """True when version `new` differs from `old` only in our own properties and the stamps."""
+    return sql.SQL("""(%(echo)s::text is not null
+        and ({new} - 'updatedAt' - 'properties') = ({old} - 'updatedAt' - 'properties')
+        and {new_rest} is not distinct from {old_rest}
+        and {new_own} is distinct from {old_own})""").format(
+        new=sql.SQL(new), old=sql.SQL(old), new_rest=_properties(new, False), old_rest=_properties(old, False),
+        new_own=_properties(new, True), old_own=_properties(old, True))
+
+
+def merge(conn: psycopg.Connection, stream: str, records: Iterable[RawRecord], run_id: str,
+          echo_prefix: str | None = None) -> MergeResult:
     """COPY `records` into a temp table and merge them into raw.<stream> in one statement.
 
     Within one batch the newest version of an id wins. Runs inside the caller's transaction.
+    `echo_prefix`: the properties the pipeline writes itself; a version that changed only those
+    (and the modification stamps) is not landed (see the module doc).
     """
     stage = sql.Identifier(f"_stage_{stream}")
     conn.execute(
@@ -158,17 +187,19 @@ def merge(conn: psycopg.Connection, stream: str, records: Iterable[RawRecord], r
                         is_deleted = excluded.is_deleted,
                         _extracted_at = excluded._extracted_at,
                         _run_id = excluded._run_id
-                    where excluded.source_updated_at > t.source_updated_at
-                       or (t.source_updated_at is null and excluded.source_updated_at is not null)
-                       or excluded.is_deleted is distinct from t.is_deleted
-                       or (excluded.source_updated_at is not distinct from t.source_updated_at
-                           and excluded.record is distinct from t.record)
+                    where (excluded.source_updated_at > t.source_updated_at
+                           or (t.source_updated_at is null and excluded.source_updated_at is not null)
+                           or excluded.is_deleted is distinct from t.is_deleted
+                           or (excluded.source_updated_at is not distinct from t.source_updated_at
+                               and excluded.record is distinct from t.record))
+                      and not (excluded.is_deleted is not distinct from t.is_deleted and {echo})
                 returning (xmax = 0) as inserted
             )
             select count(*) filter (where inserted), count(*) filter (where not inserted) from merged
             """
-        ).format(stage=stage, table=table_name(stream)),
-        {"run_id": run_id},
+        ).format(stage=stage, table=table_name(stream), echo=_echo("excluded.record", "t.record")),
+        {"run_id": run_id, "echo": echo_prefix.replace("_", "\\_") + "%" if echo_prefix else None,
+         "stamps": STAMP_PROPERTIES},
     ).fetchone()
     return MergeResult(inserted=row[0], updated=row[1], sanitised=sanitised)
 

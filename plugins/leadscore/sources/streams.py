@@ -40,6 +40,9 @@ class Stream:
     primary_key: ClassVar[str] = "id"
     replication_key: ClassVar[str | None] = None
     paginator: ClassVar[str] = ""
+    # properties the pipeline writes to this source itself; a version changed only in those is
+    # its own write echoing back and is not landed (raw_store.merge)
+    echo_prefix: ClassVar[str | None] = None
 
     def __init__(self, client: ApiClient, ctx: StreamContext):
         self.client = client

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from leadscore.errors import ConfigError, SyncBlockedError, SyncFailedError
-from leadscore.sync.mapping import MappedLead, crm_id_of, map_lead
+from leadscore.sync.mapping import STEP_01, MappedLead, Resolution, crm_id_of, map_lead
 from leadscore.sync.state import LeadState
 
 DEFAULT_MAX_TIER_CHANGE_SHARE = 0.20
@@ -49,13 +49,15 @@ def needs_send(lead: MappedLead, previous: LeadState | None) -> bool:
     return previous is None or previous.last_status != "success" or previous.fingerprint != lead.fingerprint
 
 
-def make_plan(rows: Iterable[dict[str, Any]], state: dict[str, LeadState]) -> Plan:
+def make_plan(rows: Iterable[dict[str, Any]], state: dict[str, LeadState], res: Resolution = STEP_01) -> Plan:
+    """What to send at resolution `res`; `state`'s fingerprints must be at the same resolution
+    (`sync.state.load_state` re-derives those taken at another step)."""
     plan = Plan()
     owner: dict[str, str] = {}  # crm_id → the lead that writes it (first by lead_id)
     for row in rows:
         previous = state.get(str(row["lead_id"]))
         same_contact = previous is not None and previous.crm_id == crm_id_of(row)
-        lead = map_lead(row, previous.sent_stage if same_contact else None)
+        lead = map_lead(row, previous.sent_stage if same_contact else None, res)
         if lead.crm_id is None:
             plan.skipped.append(Skip(lead.lead_id, None, "lead has no crm_id (no HubSpot contact)"))
             continue

@@ -19,7 +19,7 @@ from leadscore.sources.http import ApiError
 from leadscore.sync import plan as planning
 from leadscore.sync import state
 from leadscore.sync.hubspot_writer import MAX_BATCH, HubSpotWriter, RowResult
-from leadscore.sync.mapping import MappedLead
+from leadscore.sync.mapping import MappedLead, Resolution, resolution
 from leadscore.sync.state import Outcome
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class SyncSummary:
     tier_changes: int = 0
     lifecycle_advances: int = 0
     seconds: float = 0.0
+    score_step: str = ""          # LEADSCORE_SYNC_SCORE_STEP of the run (a step, or `changes`)
     blocked: str | None = None    # a dry run reports what a real run would have been blocked by
     properties: list[str] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
@@ -50,7 +51,7 @@ class SyncSummary:
         verb = "dry run, would send" if self.dry_run else "sent"
         text = (f"{verb} {self.sent}, unchanged {self.unchanged}, failed {self.failed}, skipped {self.skipped}, "
                 f"write calls {self.write_calls}, tier changes {self.tier_changes}, "
-                f"lifecycle advances {self.lifecycle_advances} ({self.seconds:.1f}s)")
+                f"lifecycle advances {self.lifecycle_advances}, score step {self.score_step} ({self.seconds:.1f}s)")
         return text + (f"; {self.blocked}" if self.blocked else "")
 
 
@@ -58,7 +59,7 @@ def _outcomes(leads: list[MappedLead], results: dict[str, RowResult],
               payloads: dict[str, dict[str, str]]) -> list[Outcome]:
     return [Outcome(lead.lead_id, lead.crm_id, "update", "success" if results[lead.crm_id].ok else "failed",
                     results[lead.crm_id].error, results[lead.crm_id].http_status, lead.fingerprint,
-                    payloads[lead.crm_id]) for lead in leads]
+                    payloads[lead.crm_id], lead.resolution.label) for lead in leads]
 
 
 class _BatchSender:
@@ -137,12 +138,13 @@ def _dry_run(conn, writer: HubSpotWriter, run_id: str, plan: planning.Plan, summ
 
 
 def _run(conn, writer: HubSpotWriter, summary: SyncSummary, source_relation: str, max_share: float,
-         min_success: float, sender: _BatchSender) -> str:
+         min_success: float, sender: _BatchSender, res: Resolution) -> str:
     """Plan, guard, send (or log a dry run); returns the run's final status, or raises
     SyncFailedError when too few leads are current in the CRM after sending."""
     run_id, dry_run = summary.run_id, summary.dry_run
     first_sync = not state.has_synced_before(conn)
-    plan = planning.make_plan(state.load_source(conn, source_relation), state.load_state(conn))
+    plan = planning.make_plan(state.load_source(conn, source_relation),
+                              state.load_state(conn, res, persist=not dry_run), res)
     summary.unchanged, summary.skipped = plan.unchanged, len(plan.skipped)
     summary.tier_changes, summary.lifecycle_advances = plan.tier_changes, plan.lifecycle_advances
     blocked = planning.blast_radius_error(plan, max_share, first_sync)
@@ -169,18 +171,21 @@ def _run(conn, writer: HubSpotWriter, summary: SyncSummary, source_relation: str
 def reverse_sync(run_id: str, *, dry_run: bool = False, force: bool = False,
                  source_relation: str = "marts.lead_scores",
                  max_tier_change_share: float | None = None, min_success_share: float | None = None,
-                 session: SourceSession | None = None) -> SyncSummary:
+                 score_step: str | Resolution | None = None, session: SourceSession | None = None) -> SyncSummary:
     """Write each lead's tier, scores and reasons to its HubSpot contact (see the package doc).
 
     `session` is the HubSpot client to use (default: `open_source("hubspot")`, closed after).
     Raises SyncBlockedError when the blast-radius guard trips and `force` is not set, and
     SyncFailedError when it leaves less than `min_success_share` (LEADSCORE_SYNC_MIN_SUCCESS_SHARE,
     default 50 %) of the leads current in the CRM — e.g. HubSpot rejected every row.
+    `score_step` is the CRM-facing resolution (`mapping.resolution`: LEADSCORE_SYNC_SCORE_STEP,
+    default 5).
     """
     started = time.perf_counter()
     max_share = planning.threshold(max_tier_change_share)
     min_success = planning.min_success_share(min_success_share)
-    summary = SyncSummary(run_id=run_id, dry_run=dry_run, forced=force)
+    res = resolution(score_step)
+    summary = SyncSummary(run_id=run_id, dry_run=dry_run, forced=force, score_step=res.label)
     own_session = session is None
     session = session or open_source("hubspot")
     calls_before = session.client.stats.write_calls
@@ -194,7 +199,7 @@ def reverse_sync(run_id: str, *, dry_run: bool = False, force: bool = False,
             writer = HubSpotWriter(session.client)
             sender = _BatchSender(conn, writer, summary, run_pk, lambda: session.client.stats.write_calls - calls_before)
             try:
-                status = _run(conn, writer, summary, source_relation, max_share, min_success, sender)
+                status = _run(conn, writer, summary, source_relation, max_share, min_success, sender, res)
             except BaseException as exc:
                 conn.rollback()
                 status = "blocked" if isinstance(exc, SyncBlockedError) else "failed"

@@ -16,7 +16,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from leadscore.errors import ConfigError, LeadscoreError
-from leadscore.sync.mapping import SOURCE_COLUMNS
+from leadscore.sync.mapping import SOURCE_COLUMNS, STEP_01, Resolution, sent_fingerprint
 
 DDL = """
 create schema if not exists sync;
@@ -40,6 +40,9 @@ create table if not exists sync.crm_sync_log (
     http_status integer,
     logged_at timestamptz not null default now()
 );
+-- the score step (LEADSCORE_SYNC_SCORE_STEP) the fingerprint was taken at; null: before the
+-- setting existed, i.e. 0.1
+alter table sync.crm_sync_state add column if not exists score_step text;
 create index if not exists crm_sync_log_run_idx on sync.crm_sync_log (run_id);
 create table if not exists sync.crm_sync_runs (
     id bigserial primary key,
@@ -84,6 +87,7 @@ class Outcome:
     http_status: int | None = None
     fingerprint: str | None = None
     values: dict | None = None
+    score_step: str | None = None   # the resolution the fingerprint was taken at
 
 
 def ensure_tables(conn: psycopg.Connection) -> None:
@@ -109,13 +113,37 @@ def load_source(conn: psycopg.Connection, source_relation: str) -> list[dict[str
     return [dict(zip(names, row)) for row in cur]
 
 
-def load_state(conn: psycopg.Connection) -> dict[str, LeadState]:
+def load_state(conn: psycopg.Connection, res: Resolution = STEP_01, *, persist: bool = True) -> dict[str, LeadState]:
+    """Each lead's state, its fingerprint at resolution `res` (see `restep`)."""
+    refreshed = restep(conn, res, persist=persist)
     rows = conn.execute("""
         select lead_id, crm_id, fingerprint, last_status, sent_values ->> 'leadscore_tier',
                sent_values ->> 'lifecyclestage'
         from sync.crm_sync_state""").fetchall()
-    return {r[0]: LeadState(crm_id=r[1], fingerprint=r[2], last_status=r[3], sent_tier=r[4], sent_stage=r[5])
-            for r in rows}
+    return {r[0]: LeadState(crm_id=r[1], fingerprint=refreshed.get(r[0], r[2]), last_status=r[3], sent_tier=r[4],
+                            sent_stage=r[5]) for r in rows}
+
+
+def restep(conn: psycopg.Connection, res: Resolution, *, persist: bool) -> dict[str, str]:
+    """Fingerprints taken at another score step, re-derived at `res` from the values last sent.
+
+    Changing LEADSCORE_SYNC_SCORE_STEP then re-sends only the leads whose values at the new
+    step differ from what the CRM holds at the new step, not every lead once. Done once per
+    change (`persist`: stored with the new step; a dry run only computes them).
+    """
+    rows = conn.execute("""
+        select lead_id, crm_id, sent_values from sync.crm_sync_state
+        where sent_values is not null and coalesce(score_step, %s) <> %s""", (STEP_01.label, res.label)).fetchall()
+    refreshed = {lead_id: sent_fingerprint(crm_id, values, res) for lead_id, crm_id, values in rows}
+    if persist and refreshed:
+        conn.execute("create temp table _restep (lead_id text, fingerprint text) on commit drop")
+        with conn.cursor().copy("copy _restep (lead_id, fingerprint) from stdin") as copy:
+            for row in refreshed.items():
+                copy.write_row(row)
+        conn.execute("""
+            update sync.crm_sync_state s set fingerprint = r.fingerprint, score_step = %s
+            from _restep r where r.lead_id = s.lead_id""", (res.label,))
+    return refreshed
 
 
 def forget_sent(conn: psycopg.Connection) -> None:
@@ -144,9 +172,9 @@ def record(conn: psycopg.Connection, run_id: str, outcomes: Iterable[Outcome], *
         sent = [o for o in outcomes if o.operation == "update" and o.status in ("success", "failed")]
         cur.executemany("""
             insert into sync.crm_sync_state as s (lead_id, crm_id, fingerprint, last_status, last_error,
-                                                  last_attempt_at, last_success_at, sent_values)
+                                                  last_attempt_at, last_success_at, sent_values, score_step)
             values (%(lead_id)s, %(crm_id)s, %(fingerprint)s, %(status)s, %(error)s, %(now)s,
-                    %(success_at)s, %(values)s)
+                    %(success_at)s, %(values)s, %(step)s)
             on conflict (lead_id) do update set
                 last_status = excluded.last_status,
                 last_error = excluded.last_error,
@@ -154,11 +182,13 @@ def record(conn: psycopg.Connection, run_id: str, outcomes: Iterable[Outcome], *
                 crm_id = case when excluded.last_status = 'success' then excluded.crm_id else s.crm_id end,
                 fingerprint = case when excluded.last_status = 'success' then excluded.fingerprint else s.fingerprint end,
                 sent_values = case when excluded.last_status = 'success' then excluded.sent_values else s.sent_values end,
+                score_step = case when excluded.last_status = 'success' then excluded.score_step else s.score_step end,
                 last_success_at = coalesce(excluded.last_success_at, s.last_success_at)""",
             [{"lead_id": o.lead_id, "crm_id": o.crm_id if o.status == "success" else None,
               "fingerprint": o.fingerprint if o.status == "success" else None, "status": o.status,
               "error": o.error, "now": now, "success_at": now if o.status == "success" else None,
-              "values": Jsonb(o.values) if o.status == "success" else None} for o in sent])
+              "values": Jsonb(o.values) if o.status == "success" else None,
+              "step": o.score_step if o.status == "success" else None} for o in sent])
 
 
 LOCK_KEY = 0x6C7363726D  # "lscrm": one reverse sync at a time per warehouse
