@@ -40,15 +40,15 @@
 {#- The config of such a model: rows appended, the listed leads' old rows deleted first, the
     list confirmed as consumed afterwards (incremental_state_confirm), an index on lead_id. A
     consumer missing one of these would skip or duplicate leads, so they come together. -#}
-{% macro changed_leads_model_config(index_name, unique=false, on_schema_change='fail') -%}
+{% macro changed_leads_model_config(unique=false, on_schema_change='fail') -%}
     {{ config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change=on_schema_change,
+        indexes=[{'columns': ['lead_id'], 'unique': unique}],
         pre_hook=["{{ delete_changed_leads() }}"],
         post_hook=[
             "{{ incremental_state_confirm('int_leads_changed') }}",
-            "{{ ensure_index('" ~ index_name ~ "', '(lead_id)', unique=" ~ (unique | string | lower) ~ ") }}",
             "{{ analyze_if_stale() }}",
         ],
     ) }}

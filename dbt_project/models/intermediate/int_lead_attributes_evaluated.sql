@@ -11,7 +11,7 @@
 {%- set rules = scoring_rules() %}
 {%- set shown = lead_identity_columns() %}
 -- depends_on: {{ ref('int_leads_changed') }}
-{{ changed_leads_model_config('int_lead_attributes_evaluated_pk', unique=true, on_schema_change='sync_all_columns') }}
+{{ changed_leads_model_config(unique=true, on_schema_change='sync_all_columns') }}
 
 {#- the columns follow the rules (one pair per signal): when they change, every lead is
     recomputed (a rules change lists every lead anyway; a code change does not) -#}

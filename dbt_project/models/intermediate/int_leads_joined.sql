@@ -4,7 +4,7 @@
 -- so a lead that no longer exists disappears).
 -- depends_on: {{ ref('int_leads_changed') }}
 -- depends_on: {{ ref('int_activities_unioned') }}
-{{ changed_leads_model_config('int_leads_joined_pk', unique=true) }}
+{{ changed_leads_model_config(unique=true) }}
 
 with mapping as (
     select * from {{ ref('int_contacts_mapped_to_leads') }}
