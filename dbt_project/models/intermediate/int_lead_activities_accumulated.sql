@@ -38,7 +38,7 @@
     unique_key='lead_id',
     indexes=[{'columns': ['lead_id'], 'unique': true}],
     watermark=['int_activities_unioned.loaded_at', 'int_contacts_mapped_to_leads.extracted_at'],
-    expect_columns=activity_state_columns(),
+    expect_columns='activity_state_columns',
     on_schema_change='sync_all_columns',
     fillfactor=80,
     analyze=true,

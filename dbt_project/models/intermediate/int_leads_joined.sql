@@ -44,7 +44,7 @@ forms as (
     from {{ ref('stg_hubspot__form_submissions') }} as f
     join mapping on mapping.contact_id = f.contact_id
     where f.occurred_at <= {{ as_of() }}
-    {%- if is_incremental() %}
+    {%- if not incremental_state_full() %}
       -- the changed leads' forms, looked up by primary key
       and f.form_submission_id in (
           select substr(activity_key, length('hubspot_form_submissions:') + 1)
