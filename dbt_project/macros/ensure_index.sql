@@ -1,4 +1,6 @@
-{#- Hook: make sure the model's table has index `name` on `definition` ("(columns)", optionally
+{#- Kept beside dbt's `indexes` config (every plain index) for what it cannot do: a partial
+    index (`where …`), and one that follows the rules (it only indexes a table it (re)builds).
+    Hook: make sure the model's table has index `name` on `definition` ("(columns)", optionally
     followed by "where …"). `create index if not exists` is not enough: when dbt rebuilds a
     table (every table model, a full refresh of an incremental one) it first renames the old
     table to a backup that keeps its index names until after the post-hooks, so the new table

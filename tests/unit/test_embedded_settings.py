@@ -1,5 +1,6 @@
-"""The embedded warehouse runs with the server settings leadscore sets for it (README: Postgres
-settings), checked on the running server, not on the dict that declares them."""
+"""The embedded warehouse runs with the server settings leadscore sets for it
+(docs/physical-tuning.md: server settings), checked on the running server, not on the dict
+that declares them."""
 from __future__ import annotations
 
 import uuid

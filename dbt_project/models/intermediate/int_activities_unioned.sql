@@ -25,12 +25,9 @@
     incremental_strategy='delete+insert',
     unique_key='activity_key',
     on_schema_change='fail',
+    indexes=[{'columns': ['lead_id']}, {'columns': ['occurred_at']}, {'columns': ['loaded_at']}, {'columns': ['activity_key']}],
     pre_hook=["set maintenance_work_mem = '{{ var(\"maintenance_work_mem\") }}'"],
     post_hook=[
-    "{{ ensure_index('int_activities_unioned_lead_id', '(lead_id)') }}",
-    "{{ ensure_index('int_activities_unioned_occurred', '(occurred_at)') }}",
-    "{{ ensure_index('int_activities_unioned_loaded', '(loaded_at)') }}",
-    "{{ ensure_index('int_activities_unioned_key', '(activity_key)') }}",
     "{{ ensure_index('int_activities_unioned_unattributed', '(contact_key) where lead_id is null') }}",
     "{{ ensure_windowed_activities_index() }}",
     "drop index if exists {{ this.schema }}.int_activities_unioned_lead",

@@ -24,15 +24,12 @@
     incremental_strategy='delete+insert',
     unique_key='contact_id',
     on_schema_change='fail',
+    indexes=[{'columns': ['contact_id'], 'unique': true}, {'columns': ['lead_id']}, {'columns': ['survivor_id']},
+             {'columns': ['email']}, {'columns': ['extracted_at']}],
     pre_hook=["{% if is_incremental() %}update {{ this }} set previous_lead_id = lead_id where previous_lead_id is distinct from lead_id{% endif %}"],
     post_hook=[
         "delete from {{ this }} where lead_id is null",
-        "{{ ensure_index('int_contacts_mapped_to_leads_pk', '(contact_id)', unique=true) }}",
-        "{{ ensure_index('int_contacts_mapped_to_leads_lead', '(lead_id)') }}",
-        "{{ ensure_index('int_contacts_mapped_to_leads_survivor', '(survivor_id)') }}",
-        "{{ ensure_index('int_contacts_mapped_to_leads_email', '(email)') }}",
         "{{ ensure_index('int_contacts_mapped_to_leads_moved', '(contact_id) where previous_lead_id is distinct from lead_id') }}",
-        "{{ ensure_index('int_contacts_mapped_to_leads_extracted', '(extracted_at)') }}",
         "{{ analyze_if_stale() }}",
     ],
 ) }}

@@ -28,56 +28,28 @@
 -- full_refresh param); schedule one weekly. Rows of leads that no longer exist (every
 -- contact archived) are ignored downstream and cleared on a full recompute.
 {%- set rules = scoring_rules() %}
-{%- set version = rules_version() %}
 {%- set windows = rules.activities.values() | selectattr('window_days', 'defined') | map(attribute='window_days') | reject('none') | list %}
-{%- set runs_table = '{{ activity_state_runs_table(this) }}' %}
-{#- upsert (macros/incremental_upsert.sql) needs the unique lead_id index: the pre-hook also
-    creates it in a warehouse that lost it. Its columns follow the code's activity types, not
-    the rules (macros/activity_state_columns.sql); a new type adds columns (sync_all_columns)
-    and recomputes every lead. -#}
+{#- macros/materializations/incremental_state.sql: the runs record, the full/incremental
+    decision, the upsert on lead_id, fillfactor (docs/physical-tuning.md) and analyze. Its
+    columns follow the code's activity types, not the rules (macros/activity_state_columns.sql):
+    a new type adds columns and recomputes every lead. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='upsert',
+    materialized='incremental_state',
     unique_key='lead_id',
+    indexes=[{'columns': ['lead_id'], 'unique': true}],
+    watermark=['int_activities_unioned.loaded_at', 'int_contacts_mapped_to_leads.extracted_at'],
+    expect_columns='activity_state_columns',
     on_schema_change='sync_all_columns',
-    pre_hook=[
-        "create table if not exists " ~ runs_table ~ " (invocation_id text, as_of timestamptz, watermark timestamptz, rules_version text, mode text, recorded_at timestamptz default now())",
-        "{% if is_incremental() %}{{ ensure_index('int_lead_activities_accumulated_pk', '(lead_id)', unique=true) }}{% endif %}",
-    ],
-    post_hook=[
-        "{{ ensure_index('int_lead_activities_accumulated_pk', '(lead_id)', unique=true) }}",
-        "{{ ensure_fillfactor(80) }}",
-        "insert into " ~ runs_table ~ " (invocation_id, as_of, watermark, rules_version, mode) select '{{ invocation_id }}', {{ as_of() }}, greatest((select max(loaded_at) from {{ ref('int_activities_unioned') }}), (select max(extracted_at) from {{ ref('int_contacts_mapped_to_leads') }})), '" ~ version ~ "', {% if is_incremental() %}coalesce((select case when p.rules_version = '" ~ version ~ "' and p.as_of <= {{ as_of() }} and p.watermark is not null then 'incremental' else 'full' end from " ~ runs_table ~ " as p order by p.recorded_at desc limit 1), 'full'){% else %}'full'{% endif %}",
-        "delete from {{ this }} as s where not exists (select 1 from {{ ref('int_leads_joined') }} as l where l.lead_id = s.lead_id) and (select mode from " ~ runs_table ~ " order by recorded_at desc limit 1) = 'full'",
-        "{{ analyze_if_stale() }}",
-    ],
+    fillfactor=80,
+    analyze=true,
 ) }}
 
+-- depends_on: {{ ref('int_contacts_mapped_to_leads') }}
 -- depends_on: {{ ref('int_leads_joined') }}
 
-{#- Decide the mode at execution time from the previous run's record. -#}
-{%- set mode = 'full' %}
-{%- set t0 = none %}
-{%- set w0 = none %}
-{%- if execute and is_incremental() %}
-    {%- set runs_table = activity_state_runs_table(this) %}
-    {%- if recompute_every_lead_if_columns_change(activity_state_columns()) %}
-        {#- the rows are cleared; without a previous run on record the post-hook records this
-            run as a full one, and a run that fails from here on is redone in full -#}
-        {% do run_query("delete from " ~ runs_table) %}
-    {%- endif %}
-    {%- set prev = previous_run(runs_table, version) %}
-    {%- if prev is not none %}
-        {%- set mode = 'incremental' %}
-        {%- set t0 = prev.t0 %}
-        {%- set w0 = prev.w0 %}
-    {%- endif %}
-    {{ log("int_lead_activities_accumulated: " ~ mode ~ " (rules " ~ version ~ ")", info=True) }}
-{%- endif %}
-{%- if is_incremental() and mode == 'full' %}
-    {#- the upsert only replaces the rows it writes: a full recompute also clears the rest -#}
-    {% do run_query("delete from " ~ this) if execute %}
-{%- endif %}
+{#- none on a full recompute, else the previous run's scoring time (as_of) and watermark -#}
+{%- set previous = incremental_state_previous() %}
+{%- set t0, w0 = (previous.as_of, previous.watermark) if previous else (none, none) %}
 
 with activities as not materialized (
     -- not materialized: each use below filters through an index of int_activities_unioned.
@@ -106,7 +78,7 @@ with activities as not materialized (
     ) as a
 ),
 
-{% if mode != 'full' %}
+{% if previous %}
 recompute_leads as (
     -- activities counted before that changed since (re-extracted with new values)
     select lead_id from activities where loaded_at > {{ w0 }} and first_loaded_at <= {{ w0 }}
@@ -211,14 +183,14 @@ per_type as (
         count(*) filter (where a.counted) as counted,
         coalesce(sum(a.decayed) filter (where a.counted), 0) as decayed
     from activities as a
-    {%- if mode != 'full' %}
+    {%- if previous %}
     where a.lead_id in (select lead_id from recompute_leads)
     {%- endif %}
     group by a.lead_id, a.type_no
 ),
 
 recomputed as (
-    {%- if mode != 'full' %}
+    {%- if previous %}
     -- a listed lead left with no activities gets an empty row (every column null)
     select r.lead_id, {{ pivot_activity_types('p') }}
     from recompute_leads as r
@@ -234,7 +206,7 @@ recomputed as (
 
 new_state as (
     select * from recomputed
-    {%- if mode != 'full' %}
+    {%- if previous %}
     union all
     select * from rebased
     {%- endif %}
@@ -245,5 +217,9 @@ new_state as (
 select
     new_state.*,
     {{ as_of() }} as ref_at,
-    '{{ version }}'::text as rules_version
+    '{{ rules_version() }}'::text as rules_version
 from new_state
+{%- if not previous %}
+-- a full recompute also leaves out leads that no longer exist (every contact archived)
+where new_state.lead_id in (select lead_id from {{ ref('int_leads_joined') }})
+{%- endif %}

@@ -11,26 +11,22 @@
 {%- set rules = scoring_rules() %}
 {%- set shown = lead_identity_columns() %}
 -- depends_on: {{ ref('int_leads_changed') }}
-{{ changed_leads_model_config('int_lead_attributes_evaluated_pk', unique=true, on_schema_change='sync_all_columns') }}
+{{ changed_leads_model_config(unique=true, expect_columns='lead_attribute_columns') }}
 
-{#- the columns follow the rules (one pair per signal): when they change, every lead is
-    recomputed (a rules change lists every lead anyway; a code change does not) -#}
-{%- set expected = ['lead_id'] + shown + ['fit_raw'] %}
-{%- for s in rules.signals %}{% do expected.extend(['attr_' ~ s, 'attr_evidence_' ~ s]) %}{% endfor %}
-{%- do expected.append('disqualified_by') %}
+{#- the columns follow the rules (one pair per signal, macro lead_attribute_columns): when they
+    change, every lead is recomputed (a rules change lists every lead anyway; a code change
+    does not) -#}
 {%- set features = lead_attribute_features(rules, 'l') %}
-{%- for name, _ in features %}{% do expected.append(name) %}{% endfor %}
-{%- set every_lead = recompute_every_lead_if_columns_change(expected) %}
 
 with leads as (
     select * from {{ ref('int_leads_joined') }}
-    {{ where_changed_lead(every_lead=every_lead) }}
+    {{ where_changed_lead() }}
 ),
 
 fit as (
     select lead_id, sum(points) as fit_raw
     from {{ ref('int_lead_fit_evaluated') }}
-    {{ where_changed_lead(every_lead=every_lead) }}
+    {{ where_changed_lead() }}
     group by lead_id
 )
 

@@ -3,7 +3,7 @@
 -- Incremental: only the leads in int_leads_changed are re-evaluated.
 {%- set rules = scoring_rules() %}
 -- depends_on: {{ ref('int_leads_changed') }}
-{{ changed_leads_model_config('int_lead_fit_evaluated_lead') }}
+{{ changed_leads_model_config() }}
 
 with leads as (
     select * from {{ ref('int_leads_joined') }}

@@ -8,46 +8,31 @@
 -- lead may be gone: every contact archived), its company was re-extracted, or a form of its
 -- was loaded or came due (form answers count up to the scoring time).
 -- Every lead is listed (mode 'full') on the first run, `--full-refresh`, a rules change, or a
--- scoring time earlier than the previous one. The watermark is recorded here; each model that
--- consumes this list confirms it (macro leads_changed_consumed), and the next run starts from
--- the newest watermark all of them confirmed, so a run that fails midway is redone. (Each
--- model confirms by itself because Cosmos runs every model as its own dbt invocation.)
-{%- set version = rules_version() %}
-{%- set runs_table = this.schema ~ '.int_leads_changed_runs' %}
+-- scoring time earlier than the previous one. The watermark is recorded with the list; each
+-- model that consumes it confirms it (incremental_state_confirm), and the next run starts from
+-- the newest watermark all of them confirmed, so a run that fails midway is redone.
 -- depends_on: {{ ref('int_activities_unioned') }}
 -- depends_on: {{ ref('stg_hubspot__contacts') }}
 -- depends_on: {{ ref('stg_hubspot__companies') }}
 -- depends_on: {{ source('hubspot', 'hubspot_companies') }}
+{#- rebuilt every run (no unique_key); the runs record, the decision and the confirmations:
+    macros/materializations/incremental_state.sql. Its incremental SELECT reads the previous
+    list's leads from int_leads_joined (downstream of this, so not a ref): without it, a full
+    run. -#}
 {{ config(
-    materialized='table',
-    post_hook=[
-        "{{ ensure_index('int_leads_changed_lead', '(lead_id)') }}",
-        "{{ analyze_if_stale() }}",
-    ],
+    materialized='incremental_state',
+    indexes=[{'columns': ['lead_id']}],
+    watermark=['int_contacts_mapped_to_leads.extracted_at', 'hubspot.hubspot_companies._extracted_at', 'int_activities_unioned.loaded_at'],
+    confirmed_by=['int_leads_joined', 'int_lead_fit_evaluated', 'int_lead_attributes_evaluated'],
+    requires=['int_leads_joined'],
+    analyze=true,
 ) }}
 
-{%- set mode = 'full' %}
-{%- set t0 = none %}
-{%- set w0 = none %}
-{%- set prev_leads = none %}
-{%- set w1 = "cast(null as timestamptz)" %}
-{%- if execute %}
-    {%- set prev_leads = adapter.get_relation(this.database, this.schema, 'int_leads_joined') %}
-    {%- set exists = run_query("select to_regclass('" ~ runs_table ~ "') is not null").rows[0][0] %}
-    {%- if exists and prev_leads is not none and not flags.FULL_REFRESH %}
-        {%- set prev = previous_run(runs_table, version, "consumed_by @> array['int_leads_joined', 'int_lead_fit_evaluated', 'int_lead_attributes_evaluated']") %}
-        {%- if prev is not none %}
-            {%- set mode = 'incremental' %}
-            {%- set t0 = prev.t0 %}
-            {%- set w0 = prev.w0 %}
-        {%- endif %}
-    {%- endif %}
-    {#- the watermark this run reads up to: the newest contact, company or activity loaded -#}
-    {%- set w1 = timestamp_literal("greatest((select max(extracted_at) from " ~ ref('int_contacts_mapped_to_leads') ~ "), (select max(_extracted_at) from " ~ source('hubspot', 'hubspot_companies') ~ "), (select max(loaded_at) from " ~ ref('int_activities_unioned') ~ "))") or "cast(null as timestamptz)" %}
-    {{ log("int_leads_changed: " ~ mode ~ " (rules " ~ version ~ ")", info=True) }}
-    {% do run_query("create table if not exists " ~ runs_table ~ " (invocation_id text primary key, as_of timestamptz, watermark timestamptz, rules_version text, mode text, consumed_by text[] not null default '{}', recorded_at timestamptz default now())") %}
-    {% do run_query("insert into " ~ runs_table ~ " (invocation_id, as_of, watermark, rules_version, mode) values ('" ~ invocation_id ~ "', " ~ as_of() ~ ", " ~ w1 ~ ", '" ~ version ~ "', '" ~ mode ~ "') on conflict (invocation_id) do update set as_of = excluded.as_of, watermark = excluded.watermark, rules_version = excluded.rules_version, mode = excluded.mode") %}
-{%- endif %}
+{#- none on a full run, else the previous confirmed run's scoring time (as_of) and watermark -#}
+{%- set previous = incremental_state_previous() %}
+{%- set mode = 'incremental' if previous else 'full' %}
+{%- set prev_leads = adapter.get_relation(this.database, this.schema, 'int_leads_joined') if previous %}
+{%- set t0, w0 = (previous.as_of, previous.watermark) if previous else (none, none) %}
 
 with mapping as not materialized (
     -- not materialized: read twice below, and a materialized copy of every contact cost more

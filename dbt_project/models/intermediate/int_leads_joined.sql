@@ -4,7 +4,7 @@
 -- so a lead that no longer exists disappears).
 -- depends_on: {{ ref('int_leads_changed') }}
 -- depends_on: {{ ref('int_activities_unioned') }}
-{{ changed_leads_model_config('int_leads_joined_pk', unique=true) }}
+{{ changed_leads_model_config(unique=true) }}
 
 with mapping as (
     select * from {{ ref('int_contacts_mapped_to_leads') }}
@@ -44,7 +44,7 @@ forms as (
     from {{ ref('stg_hubspot__form_submissions') }} as f
     join mapping on mapping.contact_id = f.contact_id
     where f.occurred_at <= {{ as_of() }}
-    {%- if is_incremental() %}
+    {%- if not incremental_state_full() %}
       -- the changed leads' forms, looked up by primary key
       and f.form_submission_id in (
           select substr(activity_key, length('hubspot_form_submissions:') + 1)

@@ -2,7 +2,7 @@
 -- lifecycle stage's customer date, per var('conversion_event')), and when it first reached the
 -- pipeline. The outcome truth every conversion figure reads: the backtest takes "converted
 -- within the horizon after a past date" from converted_at, never from today's tier.
-{{ config(post_hook=["{{ ensure_index('lead_outcomes_pk', '(lead_id)', unique=true) }}"]) }}
+{{ config(indexes=[{'columns': ['lead_id'], 'unique': true}]) }}
 
 with primary_contacts as (
     select lead_id, crm_id, email

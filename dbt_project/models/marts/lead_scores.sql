@@ -17,11 +17,9 @@
     the reverse sync, the output checks); autovacuum analyzes the other forty shortly after
     (0.25 s instead of 0.5 s at 1M leads). -#}
 {{ config(
+    indexes=[{'columns': ['lead_id'], 'unique': true}, {'columns': ['crm_id']}, {'columns': ['email']}],
     pre_hook=["set work_mem = '{{ var(\"lead_scores_work_mem\") }}'"],
     post_hook=[
-        "{{ ensure_index('lead_scores_pk', '(lead_id)', unique=true) }}",
-        "{{ ensure_index('lead_scores_crm_id', '(crm_id)') }}",
-        "{{ ensure_index('lead_scores_email', '(email)') }}",
         "{{ analyze_if_stale(columns=['lead_id', 'crm_id', 'email', 'tier', 'grade', 'fit_grade', 'engagement_level', 'fit_score', 'engagement_score', 'total_score', 'priority_rank', 'lifecyclestage', 'is_converted', 'rules_version']) }}",
     ],
 ) }}
