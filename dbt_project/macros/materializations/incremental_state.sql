@@ -28,6 +28,8 @@
       requires        relations of this schema whose absence forces a full run.
       fillfactor      percent of each page kept for updates, set when missing.
       analyze         true, or the columns to analyze (analyze_if_stale) after the write.
+      full_run_settings  {setting: value}: planner settings for a full run only (set local,
+                      so they end with the model's transaction); see docs/physical-tuning.md.
     The run is recorded in the same transaction as the write: a failed run leaves no record. -#}
 {% materialization incremental_state, adapter='postgres' %}
     {%- set existing = load_cached_relation(this) -%}
@@ -44,6 +46,11 @@
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
+    {%- if full or rebuild %}
+        {%- for setting, value in (config.get('full_run_settings') or {}).items() %}
+            {% do run_query('set local ' ~ setting ~ ' = ' ~ value) %}
+        {%- endfor %}
+    {%- endif %}
 
     {%- set to_drop = [] %}
     {%- if rebuild %}

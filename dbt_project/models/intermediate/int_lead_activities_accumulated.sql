@@ -42,6 +42,7 @@
     on_schema_change='sync_all_columns',
     fillfactor=80,
     analyze=true,
+    full_run_settings={'enable_hashagg': 'off'},
 ) }}
 
 -- depends_on: {{ ref('int_contacts_mapped_to_leads') }}
