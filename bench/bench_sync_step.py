@@ -30,7 +30,7 @@ import httpx
 from harness import figure
 
 LEADS_A = {"small": 20_000, "full": 1_000_000}
-LEADS_B = {"small": 2_000, "full": 20_000}
+LEADS_B = {"small": 2_000, "full": 100_000}
 SETTINGS = ("0.1", "1", "5", "10", "changes")
 TOKEN = "sandbox-hubspot-token"
 SOURCE = "bench_step.lead_scores"
