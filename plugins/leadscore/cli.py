@@ -416,10 +416,10 @@ def sandbox_serve(dataset: Optional[Path] = typer.Option(None, help="Dataset dir
     state_file = sandbox_state_file(dataset)
     if reset:
         _forget_sent()  # else the next sync would skip every lead it believes the CRM already has
-    console.print(Text.assemble("serving ", safe_text(dataset), f" on http://{host}:{port}, CRM writes kept in ",
-                                safe_text(state_file), " (reset)" if reset else "", " (Ctrl-C stops)"), soft_wrap=True)
+    serving = Text.assemble("serving ", safe_text(dataset), f" on http://{host}:{port}, CRM writes kept in ",
+                            safe_text(state_file), " (reset)" if reset else "", " (Ctrl-C stops)")
     serve(dataset, host=host, port=port, faults=faults, seed=seed, rate_limit=rate_limit, state_file=state_file,
-          reset_state=reset)
+          reset_state=reset, on_ready=lambda: console.print(serving, soft_wrap=True))
 
 
 @airflow_app.command("prepare")

@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import uvicorn
 
@@ -69,8 +69,12 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
 def serve(dataset_dir: Path, host: str = "127.0.0.1", port: int = 8765, faults: str | dict | None = None,
           seed: int = 0, rate_limit: str | None = None, search_rate_limit: int | None = None,
           daily_limit: int | None = None, index_lag_seconds: float = 0.0, timeout_seconds: float = 35.0,
-          config: SandboxConfig | None = None, state_file: Path | None = None, reset_state: bool = False) -> None:
-    """Serve the sandbox in the foreground until Ctrl-C; CRM writes are kept in `state_file` if given."""
+          config: SandboxConfig | None = None, state_file: Path | None = None, reset_state: bool = False,
+          on_ready: Callable[[], None] | None = None) -> None:
+    """Serve the sandbox in the foreground until Ctrl-C; CRM writes are kept in `state_file` if given.
+
+    `on_ready` runs once the dataset is loaded, just before requests are served: a caller that
+    announces the address there is not telling anyone to connect while the data still loads."""
     config = config or make_config(faults, seed, rate_limit, search_rate_limit, daily_limit, index_lag_seconds,
                                    timeout_seconds)
     sock = bind(host, port)
@@ -81,6 +85,8 @@ def serve(dataset_dir: Path, host: str = "127.0.0.1", port: int = 8765, faults: 
     try:
         app = create_app(Path(dataset_dir), config, state_file=state_file, reset_state=reset_state)
         try:
+            if on_ready is not None:
+                on_ready()
             _uvicorn(app, "info").run(sockets=[sock])
         finally:
             app.state.sandbox.close()
