@@ -1,0 +1,191 @@
+"""Salesforce REST stand-in: OAuth client credentials, SOQL query/queryAll with nextRecordsUrl
+paging, and describe, served beside the HubSpot routes from the same app.
+
+Records come from `<dataset>/salesforce/<Object>.jsonl` (written by the generator); an absent
+file is an empty object. Every response carries `Sforce-Limit-Info: api-usage=N/M`; at the
+daily allowance a call is refused with 403 REQUEST_LIMIT_EXCEEDED. Errors have Salesforce's
+shape `[{"message", "errorCode", "fields"}]`.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse
+
+from leadscore.sandbox.soql import Query, SoqlError, parse
+
+API = "/services/data/v61.0"
+SESSION_EXPIRED = "Session expired or invalid"
+OBJECTS = ("Lead", "Contact", "Account", "Task", "Event", "CampaignMember", "Opportunity",
+           "OpportunityContactRole", "LeadStatus", "OpportunityStage")
+BASE_FIELDS = ("Id", "IsDeleted", "SystemModstamp", "CreatedDate", "LastModifiedDate")
+PAGE_SIZE = 2000  # Salesforce's default query batch size
+
+router = APIRouter()
+
+
+def sf_error(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+             fields: list[str] | None = None) -> JSONResponse:
+    body: list[dict[str, Any]] = [{"message": message, "errorCode": code}]
+    if fields is not None:
+        body[0]["fields"] = fields
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def modstamp(record: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(record["SystemModstamp"].replace("Z", "+00:00").replace("+0000", "+00:00"))
+
+
+class Org:
+    """One org's records, tokens, API usage and open query cursors."""
+
+    def __init__(self, dataset_dir: Path, daily_allowance: int | None = None):
+        self.client_id = os.environ.get("LEADSCORE_SANDBOX_SALESFORCE_CLIENT_ID", "sandbox-salesforce-client")
+        self.client_secret = os.environ.get("LEADSCORE_SANDBOX_SALESFORCE_CLIENT_SECRET", "sandbox-salesforce-secret")
+        self.dataset_dir = Path(dataset_dir)
+        self.daily_allowance = daily_allowance or 100_000
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        folder = self.dataset_dir / "salesforce"
+        self.records: dict[str, list[dict[str, Any]]] = {}
+        for obj in OBJECTS:
+            path = folder / f"{obj}.jsonl"
+            rows = [json.loads(line) for line in path.read_text().splitlines() if line] if path.exists() else []
+            self.records[obj] = sorted(rows, key=lambda r: (modstamp(r), r["Id"]))
+        self.fields = {obj: set(BASE_FIELDS).union(*(r.keys() for r in rows)) for obj, rows in self.records.items()}
+        self.tokens: set[str] = set()
+        self.usage = 0
+        self.cursors: dict[str, tuple[list[dict[str, Any]], tuple[str, ...], str]] = {}
+
+    def issue_token(self) -> str:
+        token = "00D" + secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        return token
+
+    def revoke_tokens(self) -> None:
+        """What a session timeout does: every issued token now answers INVALID_SESSION_ID."""
+        self.tokens.clear()
+
+    def valid(self, authorization: str) -> bool:
+        scheme, _, token = authorization.partition(" ")
+        return scheme.lower() == "bearer" and any(hmac.compare_digest(token.strip(), t) for t in self.tokens)
+
+    def spend(self) -> bool:
+        """Count one API call; False once the daily allowance is used up (the refused call is not counted)."""
+        with self._lock:
+            if self.usage >= self.daily_allowance:
+                return False
+            self.usage += 1
+            return True
+
+    def limit_info(self) -> dict[str, str]:
+        return {"Sforce-Limit-Info": f"api-usage={self.usage}/{self.daily_allowance}"}
+
+    def select(self, q: Query, with_deleted: bool) -> list[dict[str, Any]]:
+        rows = [r for r in self.records[q.obj]
+                if (with_deleted or not r.get("IsDeleted"))
+                and (q.since is None or modstamp(r) >= q.since) and (q.until is None or modstamp(r) <= q.until)]
+        return rows[: q.limit] if q.limit is not None else rows
+
+    def page(self, rows: list[dict[str, Any]], fields: tuple[str, ...], obj: str, start: int) -> dict[str, Any]:
+        chunk = rows[start: start + PAGE_SIZE]
+        records = [{"attributes": {"type": obj, "url": f"{API}/sobjects/{obj}/{r['Id']}"},
+                    **{f: r.get(f, False if f == "IsDeleted" else None) for f in fields}} for r in chunk]
+        body: dict[str, Any] = {"totalSize": len(rows), "done": start + PAGE_SIZE >= len(rows), "records": records}
+        if not body["done"]:
+            locator = f"01g{secrets.token_hex(6)}-{start + PAGE_SIZE}"
+            self.cursors[locator.rsplit("-", 1)[0]] = (rows, fields, obj)
+            body["nextRecordsUrl"] = f"{API}/query/{locator}"
+        return body
+
+
+class SalesforceError(Exception):
+    """Raised by the routes; the app renders it with `.response()`."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+    def response(self) -> JSONResponse:
+        return sf_error(self.status, self.code, self.message, self.headers)
+
+
+def org(request: Request) -> Org:
+    return request.app.state.sandbox.salesforce
+
+
+def guarded(request: Request) -> Org:
+    """The org, once the session and the daily allowance let this data call through."""
+    sf = org(request)
+    if not sf.valid(request.headers.get("authorization", "")):
+        raise SalesforceError(401, "INVALID_SESSION_ID", SESSION_EXPIRED)
+    if not sf.spend():
+        raise SalesforceError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.", sf.limit_info())
+    return sf
+
+
+@router.post("/services/oauth2/token")
+async def token(request: Request, grant_type: str = Form(""), client_id: str = Form(""),
+                client_secret: str = Form("")) -> JSONResponse:
+    sf = org(request)
+    if grant_type != "client_credentials":
+        return JSONResponse({"error": "unsupported_grant_type", "error_description": "grant type not supported"}, 400)
+    if not (hmac.compare_digest(client_id, sf.client_id) and hmac.compare_digest(client_secret, sf.client_secret)):
+        return JSONResponse({"error": "invalid_client", "error_description": "invalid client credentials"}, 400)
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse({"access_token": sf.issue_token(), "instance_url": base, "id": f"{base}/id/00D/005",
+                         "token_type": "Bearer", "issued_at": str(int(time.time() * 1000))})
+
+
+async def run_query(request: Request, q: str, with_deleted: bool) -> JSONResponse:
+    sf = guarded(request)
+    try:
+        query = parse(q, sf.fields)
+    except SoqlError as exc:
+        raise SalesforceError(400, exc.code, exc.message, sf.limit_info()) from None
+    rows = sf.select(query, with_deleted)
+    if query.count:
+        return JSONResponse({"totalSize": len(rows), "done": True, "records": []}, headers=sf.limit_info())
+    return JSONResponse(sf.page(rows, query.fields, query.obj, 0), headers=sf.limit_info())
+
+
+@router.get(f"{API}/query")
+async def query(request: Request, q: str = "") -> JSONResponse:
+    return await run_query(request, q, with_deleted=False)
+
+
+@router.get(f"{API}/queryAll")
+async def query_all(request: Request, q: str = "") -> JSONResponse:
+    return await run_query(request, q, with_deleted=True)
+
+
+@router.get(f"{API}/query/{{locator}}")
+async def query_more(request: Request, locator: str) -> JSONResponse:
+    sf = guarded(request)
+    key, _, start = locator.rpartition("-")
+    if key not in sf.cursors or not start.isdigit():
+        raise SalesforceError(400, "INVALID_QUERY_LOCATOR", "invalid query locator", sf.limit_info())
+    rows, fields, obj = sf.cursors[key]
+    return JSONResponse(sf.page(rows, fields, obj, int(start)), headers=sf.limit_info())
+
+
+@router.get(f"{API}/sobjects/{{obj}}/describe")
+async def describe(request: Request, obj: str) -> JSONResponse:
+    sf = guarded(request)
+    if obj not in sf.fields:
+        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist", sf.limit_info())
+    fields = [{"name": f, "type": "id" if f == "Id" else "datetime" if f in ("SystemModstamp", "CreatedDate",
+              "LastModifiedDate") else "boolean" if f == "IsDeleted" else "string", "custom": f.endswith("__c")}
+              for f in sorted(sf.fields[obj])]
+    return JSONResponse({"name": obj, "queryable": True, "fields": fields}, headers=sf.limit_info())

@@ -1,0 +1,93 @@
+"""Contract of the Salesforce stand-in's REST calls: token, query/queryAll, nextRecordsUrl, describe,
+Sforce-Limit-Info, and the errors a real org answers with."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from leadscore.sandbox import SandboxServer
+from leadscore.sandbox.salesforce import API, PAGE_SIZE
+
+CLIENT = {"grant_type": "client_credentials", "client_id": "sandbox-salesforce-client",
+          "client_secret": "sandbox-salesforce-secret"}
+LEADS = PAGE_SIZE + 5
+
+
+@pytest.fixture(scope="module")
+def org_server(tmp_path_factory: pytest.TempPathFactory, dataset: Path):
+    """The session dataset plus a Salesforce folder: LEADS leads, two of them deleted."""
+    out = tmp_path_factory.mktemp("sfdataset")
+    for item in dataset.iterdir():
+        (out / item.name).symlink_to(item)
+    (out / "salesforce").mkdir()
+    rows = [{"Id": f"00Q{i:015d}", "Email": f"p{i}@example.com", "IsDeleted": i in (3, 4),
+             "SystemModstamp": f"2026-01-{1 + i % 28:02d}T00:00:00.000+0000", "Leadscore_Tier__c": None}
+            for i in range(LEADS)]
+    (out / "salesforce" / "Lead.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    with SandboxServer(out, port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def sf(org_server: SandboxServer):
+    with httpx.Client(base_url=org_server.url, timeout=30) as client:
+        client.post("/_sandbox/reset").raise_for_status()
+        client.post("/_sandbox/salesforce", json={"daily_allowance": 100_000}).raise_for_status()
+        token = client.post("/services/oauth2/token", data=CLIENT).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client
+
+
+Q = "SELECT Id, Email, IsDeleted FROM Lead WHERE SystemModstamp >= 2026-01-01T00:00:00Z ORDER BY SystemModstamp, Id"
+
+
+def test_token_refuses_wrong_secret(org_server: SandboxServer):
+    r = httpx.post(f"{org_server.url}/services/oauth2/token", data={**CLIENT, "client_secret": "no"})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_client"
+
+
+def test_query_pages_through_next_records_url_and_hides_deleted(sf: httpx.Client):
+    first = sf.get(f"{API}/query", params={"q": Q})
+    assert first.status_code == 200 and first.headers["Sforce-Limit-Info"] == "api-usage=1/100000"
+    body = first.json()
+    assert body["totalSize"] == LEADS - 2 and not body["done"] and len(body["records"]) == PAGE_SIZE
+    rest = sf.get(body["nextRecordsUrl"]).json()
+    assert rest["done"] and "nextRecordsUrl" not in rest
+    ids = [r["Id"] for r in body["records"] + rest["records"]]
+    assert len(ids) == len(set(ids)) == LEADS - 2
+    assert body["records"][0]["attributes"]["type"] == "Lead"
+
+
+def test_query_all_returns_deleted(sf: httpx.Client):
+    body = sf.get(f"{API}/queryAll", params={"q": Q + " LIMIT 3000"}).json()
+    assert body["totalSize"] == LEADS
+    assert sum(r["IsDeleted"] for r in body["records"]) == 2
+
+
+def test_count_and_describe(sf: httpx.Client):
+    count = sf.get(f"{API}/query", params={"q": "SELECT COUNT() FROM Lead"}).json()
+    assert count["totalSize"] == LEADS - 2
+    fields = {f["name"]: f for f in sf.get(f"{API}/sobjects/Lead/describe").json()["fields"]}
+    assert {"Id", "Email", "SystemModstamp", "IsDeleted"} <= fields.keys() and fields["Leadscore_Tier__c"]["custom"]
+
+
+def test_errors_in_salesforce_shape(sf: httpx.Client):
+    bad = sf.get(f"{API}/query", params={"q": "SELECT Id FROM Lead WHERE Email = 'x'"})
+    assert bad.status_code == 400 and bad.json()[0]["errorCode"] == "MALFORMED_QUERY"
+    unknown = sf.get(f"{API}/query", params={"q": "SELECT Id, Nope__c FROM Lead ORDER BY SystemModstamp, Id"})
+    assert unknown.json()[0]["errorCode"] == "INVALID_FIELD"
+    sf.post("/_sandbox/salesforce", json={"revoke_tokens": True}).raise_for_status()
+    expired = sf.get(f"{API}/query", params={"q": Q})
+    assert expired.status_code == 401
+    assert expired.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+
+
+def test_daily_allowance_refuses_with_request_limit_exceeded(sf: httpx.Client):
+    sf.post("/_sandbox/salesforce", json={"daily_allowance": 2, "usage": 1}).raise_for_status()
+    assert sf.get(f"{API}/query", params={"q": Q}).headers["Sforce-Limit-Info"] == "api-usage=2/2"
+    refused = sf.get(f"{API}/query", params={"q": Q})
+    assert refused.status_code == 403 and refused.json()[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
+    assert refused.headers["Sforce-Limit-Info"] == "api-usage=2/2"
