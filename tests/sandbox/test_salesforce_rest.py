@@ -2,6 +2,8 @@
 Sforce-Limit-Info, and the errors a real org answers with."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -91,3 +93,25 @@ def test_daily_allowance_refuses_with_request_limit_exceeded(sf: httpx.Client):
     refused = sf.get(f"{API}/query", params={"q": Q})
     assert refused.status_code == 403 and refused.json()[0]["errorCode"] == "REQUEST_LIMIT_EXCEEDED"
     assert refused.headers["Sforce-Limit-Info"] == "api-usage=2/2"
+
+
+def test_bulk_query_job_pages_csv_by_locator(sf: httpx.Client):
+    job = sf.post(f"{API}/jobs/query", json={"operation": "queryAll", "query": Q}).json()
+    assert job["state"] == "UploadComplete" and job["object"] == "Lead"
+    states = [sf.get(f"{API}/jobs/query/{job['id']}").json()["state"] for _ in range(2)]
+    assert states == ["InProgress", "JobComplete"]
+    rows, locator, sets = [], "", 0
+    while locator != "null":
+        r = sf.get(f"{API}/jobs/query/{job['id']}/results", params={"maxRecords": 1500, "locator": locator or None})
+        assert r.headers["content-type"].startswith("text/csv")
+        got = list(csv.DictReader(io.StringIO(r.text)))
+        assert int(r.headers["Sforce-NumberOfRecords"]) == len(got)
+        rows += got
+        locator, sets = r.headers["Sforce-Locator"], sets + 1
+    assert sets == 2 and len({r["Id"] for r in rows}) == LEADS
+    assert sum(r["IsDeleted"] == "true" for r in rows) == 2
+
+
+def test_bulk_job_refuses_a_query_outside_the_subset(sf: httpx.Client):
+    r = sf.post(f"{API}/jobs/query", json={"operation": "query", "query": "SELECT Id FROM Lead"})
+    assert r.status_code == 400 and r.json()[0]["errorCode"] == "MALFORMED_QUERY"

@@ -8,7 +8,9 @@ shape `[{"message", "errorCode", "fields"}]`.
 """
 from __future__ import annotations
 
+import csv
 import hmac
+import io
 import json
 import os
 import secrets
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from leadscore.sandbox.soql import Query, SoqlError, parse
 
@@ -29,6 +31,7 @@ OBJECTS = ("Lead", "Contact", "Account", "Task", "Event", "CampaignMember", "Opp
            "OpportunityContactRole", "LeadStatus", "OpportunityStage")
 BASE_FIELDS = ("Id", "IsDeleted", "SystemModstamp", "CreatedDate", "LastModifiedDate")
 PAGE_SIZE = 2000  # Salesforce's default query batch size
+BULK_PAGE = 50_000  # records a Bulk 2.0 results set holds when the client names no maxRecords
 
 router = APIRouter()
 
@@ -67,6 +70,7 @@ class Org:
         self.tokens: set[str] = set()
         self.usage = 0
         self.cursors: dict[str, tuple[list[dict[str, Any]], tuple[str, ...], str]] = {}
+        self.jobs: dict[str, dict[str, Any]] = {}
 
     def issue_token(self) -> str:
         token = "00D" + secrets.token_urlsafe(24)
@@ -189,3 +193,79 @@ async def describe(request: Request, obj: str) -> JSONResponse:
               "LastModifiedDate") else "boolean" if f == "IsDeleted" else "string", "custom": f.endswith("__c")}
               for f in sorted(sf.fields[obj])]
     return JSONResponse({"name": obj, "queryable": True, "fields": fields}, headers=sf.limit_info())
+
+
+def job_info(job: dict[str, Any]) -> dict[str, Any]:
+    return {k: job[k] for k in ("id", "operation", "object", "state", "concurrencyMode", "contentType", "apiVersion",
+                                "lineEnding", "columnDelimiter")}
+
+
+def csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@router.post(f"{API}/jobs/query")
+async def create_query_job(request: Request) -> JSONResponse:
+    """A Bulk 2.0 query job; its SOQL is checked when it is created (a real org fails the job later,
+    the stand-in refuses at once: the extractor meets the same error either way)."""
+    sf = guarded(request)
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise SalesforceError(400, "JSON_PARSER_ERROR", "The request body is not valid JSON", sf.limit_info()) from None
+    operation = body.get("operation") if isinstance(body, dict) else None
+    if operation not in ("query", "queryAll"):
+        raise SalesforceError(400, "INVALIDJOB", "operation must be query or queryAll", sf.limit_info())
+    try:
+        query = parse(str(body.get("query", "")), sf.fields)
+    except SoqlError as exc:
+        raise SalesforceError(400, exc.code, exc.message, sf.limit_info()) from None
+    if query.count:
+        raise SalesforceError(400, "INVALIDJOB", "COUNT() is not supported in Bulk API 2.0 queries", sf.limit_info())
+    job_id = f"750{secrets.token_hex(6)}"
+    sf.jobs[job_id] = {"id": job_id, "operation": operation, "object": query.obj, "state": "UploadComplete",
+                       "concurrencyMode": "Parallel", "contentType": "CSV", "apiVersion": 61.0, "lineEnding": "LF",
+                       "columnDelimiter": "COMMA", "rows": sf.select(query, operation == "queryAll"),
+                       "fields": query.fields}
+    return JSONResponse(job_info(sf.jobs[job_id]), headers=sf.limit_info())
+
+
+def job_of(sf: Org, job_id: str) -> dict[str, Any]:
+    if job_id not in sf.jobs:
+        raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist", sf.limit_info())
+    return sf.jobs[job_id]
+
+
+@router.get(f"{API}/jobs/query/{{job_id}}")
+async def query_job(request: Request, job_id: str) -> JSONResponse:
+    """The first poll finds the job in progress, the next one complete, so clients must poll."""
+    sf = guarded(request)
+    job = job_of(sf, job_id)
+    job["state"] = {"UploadComplete": "InProgress", "InProgress": "JobComplete"}.get(job["state"], job["state"])
+    return JSONResponse({**job_info(job), "numberRecordsProcessed": len(job["rows"]) if job["state"] == "JobComplete"
+                         else 0}, headers=sf.limit_info())
+
+
+@router.get(f"{API}/jobs/query/{{job_id}}/results")
+async def query_job_results(request: Request, job_id: str, locator: str = "", maxRecords: int = BULK_PAGE) -> Response:
+    sf = guarded(request)
+    job = job_of(sf, job_id)
+    if job["state"] != "JobComplete":
+        raise SalesforceError(400, "INVALIDJOB", f"Job {job_id} is not complete", sf.limit_info())
+    start = int(locator) if locator.isdigit() else 0
+    if locator and not locator.isdigit():
+        raise SalesforceError(400, "INVALID_LOCATOR", "invalid locator", sf.limit_info())
+    chunk = job["rows"][start: start + max(1, maxRecords)]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(job["fields"])
+    for row in chunk:
+        writer.writerow([csv_value(row.get(f, False if f == "IsDeleted" else None)) for f in job["fields"]])
+    following = start + len(chunk)
+    headers = {**sf.limit_info(), "Sforce-NumberOfRecords": str(len(chunk)),
+               "Sforce-Locator": str(following) if following < len(job["rows"]) else "null"}
+    return Response(out.getvalue(), media_type="text/csv", headers=headers)
