@@ -26,7 +26,8 @@ def org_server(tmp_path_factory: pytest.TempPathFactory, dataset: Path):
         (out / item.name).symlink_to(item)
     (out / "salesforce").mkdir()
     rows = [{"Id": f"00Q{i:015d}", "Email": f"p{i}@example.com", "IsDeleted": i in (3, 4),
-             "SystemModstamp": f"2026-01-{1 + i % 28:02d}T00:00:00.000+0000", "Leadscore_Tier__c": None}
+             "SystemModstamp": f"2026-01-{1 + i % 28:02d}T00:00:00.000+0000", "Leadscore_Tier__c": None,
+             "IsConverted": i == 7}
             for i in range(LEADS)]
     (out / "salesforce" / "Lead.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
     with SandboxServer(out, port=0) as running:
@@ -115,3 +116,27 @@ def test_bulk_query_job_pages_csv_by_locator(sf: httpx.Client):
 def test_bulk_job_refuses_a_query_outside_the_subset(sf: httpx.Client):
     r = sf.post(f"{API}/jobs/query", json={"operation": "query", "query": "SELECT Id FROM Lead"})
     assert r.status_code == 400 and r.json()[0]["errorCode"] == "MALFORMED_QUERY"
+
+
+def test_collection_update_results_in_request_order(sf: httpx.Client):
+    def lead(i: int) -> dict:
+        return {"attributes": {"type": "Lead"}, "id": f"00Q{i:015d}", "Leadscore_Tier__c": "A"}
+
+    r = sf.patch(f"{API}/composite/sobjects", json={"allOrNone": False, "records": [lead(1), lead(7), lead(3),
+                                                                                        lead(99_999)]})
+    results = r.json()
+    assert r.status_code == 200 and results[0] == {"id": "00Q000000000000001", "success": True, "errors": []}
+    assert [x["errors"][0]["statusCode"] for x in results[1:]] == [
+        "CANNOT_UPDATE_CONVERTED_LEAD", "ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY"]
+    changed = sf.get(f"{API}/query", params={"q": "SELECT Id, Leadscore_Tier__c FROM Lead WHERE SystemModstamp >= "
+                                                  "2026-02-01T00:00:00Z ORDER BY SystemModstamp, Id"}).json()
+    assert [(x["Id"], x["Leadscore_Tier__c"]) for x in changed["records"]] == [("00Q000000000000001", "A")]
+
+
+def test_collection_update_refuses_unknown_fields_and_over_200(sf: httpx.Client):
+    bad = {"attributes": {"type": "Lead"}, "id": "00Q000000000000001", "Nope__c": 1}
+    r = sf.patch(f"{API}/composite/sobjects", json={"allOrNone": False, "records": [bad]})
+    assert r.status_code == 400 and r.json()[0]["errorCode"] == "INVALID_FIELD"
+    many = [{"attributes": {"type": "Lead"}, "id": f"00Q{i:015d}"} for i in range(201)]
+    r = sf.patch(f"{API}/composite/sobjects", json={"allOrNone": False, "records": many})
+    assert r.status_code == 400 and r.json()[0]["errorCode"] == "EXCEEDED_ID_LIMIT"

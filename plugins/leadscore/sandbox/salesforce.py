@@ -16,7 +16,7 @@ import os
 import secrets
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ SESSION_EXPIRED = "Session expired or invalid"
 OBJECTS = ("Lead", "Contact", "Account", "Task", "Event", "CampaignMember", "Opportunity",
            "OpportunityContactRole", "LeadStatus", "OpportunityStage")
 BASE_FIELDS = ("Id", "IsDeleted", "SystemModstamp", "CreatedDate", "LastModifiedDate")
+COLLECTION_LIMIT = 200  # records one sObject Collections call takes
 PAGE_SIZE = 2000  # Salesforce's default query batch size
 BULK_PAGE = 50_000  # records a Bulk 2.0 results set holds when the client names no maxRecords
 
@@ -152,12 +153,26 @@ async def token(request: Request, grant_type: str = Form(""), client_id: str = F
                          "token_type": "Bearer", "issued_at": str(int(time.time() * 1000))})
 
 
-async def run_query(request: Request, q: str, with_deleted: bool) -> JSONResponse:
-    sf = guarded(request)
+def parsed(text: str, sf: Org) -> Query:
     try:
-        query = parse(q, sf.fields)
+        return parse(text, sf.fields)
     except SoqlError as exc:
         raise SalesforceError(400, exc.code, exc.message, sf.limit_info()) from None
+
+
+async def json_body(request: Request, sf: Org) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise SalesforceError(400, "JSON_PARSER_ERROR", "The request body is not a JSON object", sf.limit_info())
+    return body
+
+
+async def run_query(request: Request, q: str, with_deleted: bool) -> JSONResponse:
+    sf = guarded(request)
+    query = parsed(q, sf)
     rows = sf.select(query, with_deleted)
     if query.count:
         return JSONResponse({"totalSize": len(rows), "done": True, "records": []}, headers=sf.limit_info())
@@ -213,17 +228,11 @@ async def create_query_job(request: Request) -> JSONResponse:
     """A Bulk 2.0 query job; its SOQL is checked when it is created (a real org fails the job later,
     the stand-in refuses at once: the extractor meets the same error either way)."""
     sf = guarded(request)
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise SalesforceError(400, "JSON_PARSER_ERROR", "The request body is not valid JSON", sf.limit_info()) from None
-    operation = body.get("operation") if isinstance(body, dict) else None
+    body = await json_body(request, sf)
+    operation = body.get("operation")
     if operation not in ("query", "queryAll"):
         raise SalesforceError(400, "INVALIDJOB", "operation must be query or queryAll", sf.limit_info())
-    try:
-        query = parse(str(body.get("query", "")), sf.fields)
-    except SoqlError as exc:
-        raise SalesforceError(400, exc.code, exc.message, sf.limit_info()) from None
+    query = parsed(str(body.get("query", "")), sf)
     if query.count:
         raise SalesforceError(400, "INVALIDJOB", "COUNT() is not supported in Bulk API 2.0 queries", sf.limit_info())
     job_id = f"750{secrets.token_hex(6)}"
@@ -269,3 +278,46 @@ async def query_job_results(request: Request, job_id: str, locator: str = "", ma
     headers = {**sf.limit_info(), "Sforce-NumberOfRecords": str(len(chunk)),
                "Sforce-Locator": str(following) if following < len(job["rows"]) else "null"}
     return Response(out.getvalue(), media_type="text/csv", headers=headers)
+
+
+def save_result(record: dict[str, Any], sf: Org) -> dict[str, Any]:
+    """Apply one record of a collection update; the SaveResult Salesforce returns for it."""
+    obj, rid = (record.get("attributes") or {}).get("type"), record.get("id") or record.get("Id")
+    target = next((r for r in sf.records.get(obj or "", []) if r["Id"] == rid), None)
+
+    def failed(code: str, message: str, fields: list[str]) -> dict[str, Any]:
+        return {"success": False, "errors": [{"statusCode": code, "message": message, "fields": fields}]}
+
+    if target is None or target.get("IsDeleted"):
+        return failed("ENTITY_IS_DELETED" if target else "INVALID_CROSS_REFERENCE_KEY",
+                      "entity is deleted" if target else "invalid cross reference id", [])
+    if obj == "Lead" and target.get("IsConverted"):
+        return failed("CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", [])
+    target.update({k: v for k, v in record.items() if k not in ("attributes", "id", "Id")})
+    target["SystemModstamp"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    return {"id": rid, "success": True, "errors": []}
+
+
+@router.patch(f"{API}/composite/sobjects")
+async def update_collection(request: Request) -> JSONResponse:
+    """Up to 200 records, each applied on its own (allOrNone false), results in request order.
+    An unknown field fails the whole request with INVALID_FIELD, as deserialising it does in a real org."""
+    sf = guarded(request)
+    body = await json_body(request, sf)
+    records = body.get("records")
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise SalesforceError(400, "INVALID_FIELD", "records must be a list of sObjects", sf.limit_info())
+    if len(records) > COLLECTION_LIMIT:
+        raise SalesforceError(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records "
+                                                        "into this call", sf.limit_info())
+    if body.get("allOrNone"):
+        raise SalesforceError(400, "INVALID_FIELD", "the stand-in serves allOrNone false only", sf.limit_info())
+    for record in records:
+        obj = (record.get("attributes") or {}).get("type")
+        if obj not in sf.fields:
+            raise SalesforceError(400, "INVALID_TYPE", f"sObject type '{obj}' is not supported.", sf.limit_info())
+        unknown = sorted(k for k in record if k not in ("attributes", "id") and k not in sf.fields[obj])
+        if unknown:
+            raise SalesforceError(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}",
+                                  sf.limit_info())
+    return JSONResponse([save_result(r, sf) for r in records], headers=sf.limit_info())
