@@ -140,3 +140,15 @@ def test_collection_update_refuses_unknown_fields_and_over_200(sf: httpx.Client)
     many = [{"attributes": {"type": "Lead"}, "id": f"00Q{i:015d}"} for i in range(201)]
     r = sf.patch(f"{API}/composite/sobjects", json={"allOrNone": False, "records": many})
     assert r.status_code == 400 and r.json()[0]["errorCode"] == "EXCEEDED_ID_LIMIT"
+
+
+@pytest.mark.parametrize("kind,status,code", [("5xx", 500, "UNKNOWN_EXCEPTION"), ("429", 503, "SERVER_UNAVAILABLE")])
+def test_faults_reach_salesforce_paths_in_its_shape(sf: httpx.Client, kind: str, status: int, code: str):
+    sf.post("/_sandbox/config", json={"faults": {kind: 1.0}, "seed": 3}).raise_for_status()
+    try:
+        answers = [sf.get(f"{API}/query", params={"q": Q}) for _ in range(6)]
+        # a 5xx draw may also be 502 (a gateway's HTML page) or 503, as for HubSpot; the JSON ones are Salesforce's
+        assert any(r.status_code == status and r.json()[0]["errorCode"] == code for r in answers)
+        assert all(r.status_code == 502 or isinstance(r.json(), list) for r in answers)
+    finally:
+        sf.post("/_sandbox/config", json={"faults": {}}).raise_for_status()

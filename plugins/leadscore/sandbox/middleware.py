@@ -67,6 +67,8 @@ def rate_limited(family: str, policy: str, message: str, retry_after: int | None
     extra = dict(headers)
     if retry_after is not None:
         extra["Retry-After"] = str(retry_after)
+    if family == "salesforce":  # Salesforce sends no 429: a throttled org answers 503 SERVER_UNAVAILABLE
+        return sf_error(503, "SERVER_UNAVAILABLE", "Server temporarily unavailable, please try again later", extra)
     if family == "mailchimp":
         return problem_response(429, "Too Many Requests", "You have exceeded the limit of 10 simultaneous connections.",
                                 extra)
