@@ -30,6 +30,10 @@ def org_server(tmp_path_factory: pytest.TempPathFactory, dataset: Path):
              "IsConverted": i == 7}
             for i in range(LEADS)]
     (out / "salesforce" / "Lead.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    statuses = [{"Id": f"01J{i:015d}", "MasterLabel": label, "SortOrder": i, "IsConverted": label == "Converted",
+                 "SystemModstamp": "2025-01-01T00:00:00.000+0000"}
+                for i, label in enumerate(("Open", "Working", "Nurturing", "Converted"), start=1)]
+    (out / "salesforce" / "LeadStatus.jsonl").write_text("\n".join(json.dumps(r) for r in statuses))
     with SandboxServer(out, port=0) as running:
         yield running
 
@@ -152,3 +156,14 @@ def test_faults_reach_salesforce_paths_in_its_shape(sf: httpx.Client, kind: str,
         assert all(r.status_code == 502 or isinstance(r.json(), list) for r in answers)
     finally:
         sf.post("/_sandbox/config", json={"faults": {}}).raise_for_status()
+
+
+def test_lead_status_picklist_is_queryable_in_sort_order(sf: httpx.Client):
+    """A real org gives the Lead Status values and their order through the LeadStatus object."""
+    fields = {f["name"] for f in sf.get(f"{API}/sobjects/LeadStatus/describe").json()["fields"]}
+    assert {"MasterLabel", "SortOrder", "IsConverted"} <= fields
+    q = ("SELECT MasterLabel, SortOrder FROM LeadStatus WHERE SystemModstamp >= 2000-01-01T00:00:00Z "
+         "ORDER BY SystemModstamp, Id")
+    records = sf.get(f"{API}/query", params={"q": q}).json()["records"]
+    assert [(r["MasterLabel"], r["SortOrder"]) for r in records] == [
+        ("Open", 1), ("Working", 2), ("Nurturing", 3), ("Converted", 4)]
