@@ -189,3 +189,20 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:left}}th{{background:#f0
 <table><tr>{''.join(f'<th>{html.escape(h)}</th>' for h in head)}</tr>{''.join(lines)}</table>
 <p>{nav}</p></body></html>"""
     return HTMLResponse(doc)
+
+
+@router.post("/_sandbox/salesforce")
+async def salesforce_settings(request: Request) -> dict:
+    """Test helper: set the org's daily allowance or usage, or expire every session token."""
+    org = state_of(request).salesforce
+
+    def change(body: dict[str, Any]) -> None:
+        if "daily_allowance" in body:
+            org.daily_allowance = int(body["daily_allowance"])
+        if "usage" in body:
+            org.usage = int(body["usage"])
+        if body.get("revoke_tokens"):
+            org.revoke_tokens()
+
+    await apply_body(request, change, "salesforce settings")
+    return {"daily_allowance": org.daily_allowance, "usage": org.usage}

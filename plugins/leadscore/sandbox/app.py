@@ -8,7 +8,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from leadscore.sandbox import admin, hubspot, mailchimp
+from leadscore.sandbox import admin, hubspot, mailchimp, salesforce
 from leadscore.sandbox.config import SandboxConfig
 from leadscore.sandbox.errors import HubSpotError, MailchimpError, hubspot_response, problem_response
 from leadscore.sandbox.middleware import SandboxMiddleware, family_of
@@ -26,11 +26,16 @@ def create_app(dataset_dir: Path, config: SandboxConfig | None = None, workdir: 
     app.state.sandbox = state
     app.include_router(hubspot.router)
     app.include_router(mailchimp.router)
+    app.include_router(salesforce.router)
     app.include_router(admin.router)
 
     @app.exception_handler(HubSpotError)
     async def _hubspot(_: Request, exc: HubSpotError) -> JSONResponse:
         return JSONResponse(exc.body, status_code=exc.status)
+
+    @app.exception_handler(salesforce.SalesforceError)
+    async def _salesforce(_: Request, exc: salesforce.SalesforceError) -> JSONResponse:
+        return exc.response()
 
     @app.exception_handler(MailchimpError)
     async def _mailchimp(_: Request, exc: MailchimpError) -> JSONResponse:

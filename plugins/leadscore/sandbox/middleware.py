@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadscore.sandbox.auth import hubspot_denied, mailchimp_denied
 from leadscore.sandbox.errors import hubspot_body, hubspot_response, problem_response
+from leadscore.sandbox.salesforce import sf_error
 from leadscore.sandbox.state import SandboxState
 
 
@@ -57,6 +58,8 @@ def family_of(path: str) -> str | None:
         return "hubspot"
     if path.startswith("/3.0/") or path == "/3.0":
         return "mailchimp"
+    if path.startswith("/services/data/"):
+        return "salesforce"  # the token endpoint stays outside: no faults on login
     return None
 
 
@@ -64,6 +67,8 @@ def rate_limited(family: str, policy: str, message: str, retry_after: int | None
     extra = dict(headers)
     if retry_after is not None:
         extra["Retry-After"] = str(retry_after)
+    if family == "salesforce":  # Salesforce sends no 429: a throttled org answers 503 SERVER_UNAVAILABLE
+        return sf_error(503, "SERVER_UNAVAILABLE", "Server temporarily unavailable, please try again later", extra)
     if family == "mailchimp":
         return problem_response(429, "Too Many Requests", "You have exceeded the limit of 10 simultaneous connections.",
                                 extra)
@@ -74,6 +79,9 @@ def rate_limited(family: str, policy: str, message: str, retry_after: int | None
 def server_error(family: str, status: int) -> Response:
     if status == 502:  # gateways answer in HTML, not in the API's JSON
         return Response("<html><body><h1>502 Bad Gateway</h1></body></html>", 502, media_type="text/html")
+    if family == "salesforce":
+        return sf_error(status, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId "
+                                                     "if you contact support.")
     if family == "mailchimp":
         return problem_response(status, "Internal Server Error", "An unexpected internal error has occurred.")
     return hubspot_response(status, "internal error" if status == 500 else "Service Unavailable", "INTERNAL_ERROR")
@@ -104,7 +112,9 @@ class SandboxMiddleware:
         decision = state.plan.next(method, template, batch_write=template.endswith("/batch/update"))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         authorization = headers.get("authorization", "")
-        denied = (hubspot_denied if family == "hubspot" else mailchimp_denied)(authorization, state.config)
+        # Salesforce sessions are checked by its routes, which know the tokens they issued
+        denied = None if family == "salesforce" else (
+            hubspot_denied if family == "hubspot" else mailchimp_denied)(authorization, state.config)
         if denied is not None:
             await self.finish(scope, receive, send, denied, template)
             return

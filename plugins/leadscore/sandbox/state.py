@@ -12,6 +12,7 @@ from leadscore.sandbox.faults import FaultPlan
 from leadscore.sandbox.persist import KeptState
 from leadscore.sandbox.quirks import Quirks
 from leadscore.sandbox.ratelimit import RateLimiter
+from leadscore.sandbox.salesforce import Org
 from leadscore.sandbox.store import Store
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class SandboxState:
         self.plan = FaultPlan(config.faults)
         self.limiter = RateLimiter(config.rate_limits, config.faults.seed)
         self.quirks = Quirks()
+        self.salesforce = Org(self.dataset_dir)
 
     def reconfigure(self, body: dict) -> None:
         """Apply POST /_sandbox/config; fault and limit changes restart their sequences."""
@@ -82,6 +84,7 @@ class SandboxState:
     def reset(self) -> None:
         self.forget_writes()
         self.quirks.clear()
+        self.salesforce.reset()
         self.plan = FaultPlan(self.config.faults)
         self.limiter = RateLimiter(self.config.rate_limits, self.config.faults.seed)
 
